@@ -1,0 +1,53 @@
+# The two commands of the README: `make run` serves the demo shop, `make test` runs the suite.
+# Both work on a fresh clone; they create the virtualenv and install what they need.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+LOCAL := .local
+PYTEST_ARGS ?=
+
+.PHONY: run test lint check ci clean
+
+# A virtualenv per requirements set; the stamp files reinstall only when a requirements file changes.
+$(VENV)/.runtime: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+# A local-only secret key, generated once per clone and never committed.
+$(LOCAL)/secret-key:
+	mkdir -p $(LOCAL)
+	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+	chmod 600 $@
+
+run: $(VENV)/.runtime $(LOCAL)/secret-key
+	export DJANGO_DEBUG=true DJANGO_SECRET_KEY="$$(cat $(LOCAL)/secret-key)"; \
+	$(BIN)/python manage.py migrate --no-input && \
+	$(BIN)/python manage.py seed_demo && \
+	$(BIN)/python manage.py ensure_local_admin && \
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# Starts a throwaway PostgreSQL server (or uses DATABASE_URL when set), runs pytest on it, stops it.
+test: $(VENV)/.dev
+	$(BIN)/python -m tests.support.postgres -- $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Django's system checks and no model change without its migration.
+check: $(VENV)/.dev
+	export DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
+	$(BIN)/python manage.py check --fail-level WARNING && \
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+ci: test check lint
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

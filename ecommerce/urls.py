@@ -1,0 +1,18 @@
+"""Top-level URLs. `/health/live/` is answered by ecommerce.health.LivenessMiddleware."""
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Storefront administration"
+admin.site.site_title = "Storefront admin"
+
+urlpatterns = [
+    path("", include("catalog.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,47 @@
+"""Business operations on reviews: moderation, and the product rating it feeds."""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Avg, Count, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from catalog.models import Product
+
+from .models import Review
+
+
+@transaction.atomic
+def set_review_status(*, reviews: Iterable[Review], status: Review.Status) -> int:
+    """Approve or reject reviews and refresh the ratings of the products they belong to.
+
+    Returns how many reviews changed status.
+    """
+    review_ids = [review.pk for review in reviews]
+    changed = Review.objects.filter(pk__in=review_ids).exclude(status=status).update(status=status)
+    product_ids = Review.objects.filter(pk__in=review_ids).values_list("product_id", flat=True)
+    refresh_product_ratings(product_ids=set(product_ids))
+    return changed
+
+
+@transaction.atomic
+def delete_reviews(*, reviews: Iterable[Review]) -> None:
+    """Delete reviews and refresh the ratings of the products they belonged to."""
+    review_ids = [review.pk for review in reviews]
+    product_ids = set(Review.objects.filter(pk__in=review_ids).values_list("product_id", flat=True))
+    Review.objects.filter(pk__in=review_ids).delete()
+    refresh_product_ratings(product_ids=product_ids)
+
+
+def refresh_product_ratings(*, product_ids: Iterable[int]) -> None:
+    """Recompute the cached average and count of approved reviews on the given products.
+
+    One set-based UPDATE, so it costs the same for one product or thousands.
+    """
+    approved = Review.objects.approved().filter(product=OuterRef("pk")).values("product")
+    Product.objects.filter(pk__in=set(product_ids)).update(
+        rating_average=Coalesce(
+            Subquery(approved.annotate(average=Avg("rating")).values("average")), Value(0.0)
+        ),
+        rating_count=Coalesce(Subquery(approved.annotate(count=Count("pk")).values("count")), 0),
+    )

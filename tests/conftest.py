@@ -1,0 +1,26 @@
+import pytest
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def staff_client(client):
+    """A client signed in as a superuser, as staff use the admin."""
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_files(settings):
+    """Tests do not run collectstatic, so they serve static files without the hashed manifest."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2's deliberate slowness is for real passwords, not for factories."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
