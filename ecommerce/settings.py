@@ -149,6 +149,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    # Django's own default sends these to a second console handler; let them reach the root once.
+    "loggers": {"django": {"handlers": [], "propagate": True}},
 }
 
 # --- Shop -------------------------------------------------------------------------------------
