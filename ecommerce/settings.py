@@ -4,6 +4,7 @@ With nothing set the shop runs on SQLite with local sign-in; `make run` turns DE
 supplies a local secret key. Every variable read here is documented in the README.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -138,9 +139,15 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- E-mail -----------------------------------------------------------------------------------
 
-EMAIL_BACKEND = env.str(
-    "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+# One URL: `consolemail://` (default, prints to stderr) or `smtp+tls://user:password@host:587`.
+globals().update(
+    {
+        name: value
+        for name, value in env.email_url("DJANGO_EMAIL_URL", default="consolemail://").items()
+        if value is not None
+    }
 )
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="shop@localhost")
 
 # --- Logging ----------------------------------------------------------------------------------
@@ -159,3 +166,6 @@ LOGGING = {
 # --- Shop -------------------------------------------------------------------------------------
 
 LOW_STOCK_THRESHOLD = env.int("SHOP_LOW_STOCK_THRESHOLD", default=5)
+SHIPPING_COST = Decimal(env.str("SHOP_SHIPPING_COST", default="4.90"))
+FREE_SHIPPING_FROM = Decimal(env.str("SHOP_FREE_SHIPPING_FROM", default="50.00"))
+REVIEWS_REQUIRE_APPROVAL = env.bool("SHOP_REVIEWS_REQUIRE_APPROVAL", default=True)

@@ -10,6 +10,8 @@ admin.site.site_title = "Storefront admin"
 
 urlpatterns = [
     path("", include("catalog.urls")),
+    path("", include("orders.urls")),
+    path("", include("reviews.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,9 +1,34 @@
 from django import forms
 
+MAX_QUANTITY = 999
+QUANTITY_ERRORS = {
+    "required": "Enter a quantity.",
+    "invalid": "The quantity must be a whole number.",
+    "min_value": "The quantity must be at least 1.",
+    "max_value": f"The quantity can be at most {MAX_QUANTITY}.",
+}
 
-class AddToCartForm(forms.Form):
-    quantity = forms.IntegerField(min_value=1, initial=1)
 
+class QuantityForm(forms.Form):
+    """A whole number of units; the service then checks it against the stock on hand."""
+
+    quantity = forms.IntegerField(
+        min_value=1, max_value=MAX_QUANTITY, initial=1, error_messages=QUANTITY_ERRORS
+    )
+
+
+class AddToCartForm(QuantityForm):
     def __init__(self, *args, product, **kwargs):
         super().__init__(*args, **kwargs)
         self.product = product
+        self.fields["quantity"].widget.attrs["max"] = max(product.stock, 1)
+
+
+class CheckoutForm(forms.Form):
+    email = forms.EmailField(label="E-mail")
+    name = forms.CharField(label="Full name", max_length=200)
+    address = forms.CharField(label="Street and number", max_length=300)
+    postal_code = forms.CharField(label="Postal code", max_length=20)
+    city = forms.CharField(max_length=100)
+    country = forms.CharField(max_length=100)
+    checkout_token = forms.UUIDField(widget=forms.HiddenInput)

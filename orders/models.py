@@ -48,11 +48,18 @@ class Cart(models.Model):
         return f"Cart of {self.user or 'anonymous session'}"
 
 
+class CartItemQuerySet(models.QuerySet):
+    def with_products(self):
+        return self.select_related("product").order_by("added_at", "pk")
+
+
 class CartItem(models.Model):
     cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="cart_items")
     quantity = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
     added_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CartItemQuerySet.as_manager()
 
     class Meta:
         db_table = "cart_items"
@@ -73,10 +80,21 @@ class CartItem(models.Model):
     def __str__(self):
         return f"{self.quantity} × {self.product}"
 
+    @property
+    def line_total(self):
+        return self.product.price * self.quantity
+
+    @property
+    def exceeds_stock(self):
+        return self.quantity > self.product.stock
+
 
 class OrderQuerySet(models.QuerySet):
     def for_user(self, user):
         return self.filter(user=user)
+
+    def with_items(self):
+        return self.prefetch_related("items")
 
 
 class OrderStatus(models.TextChoices):
@@ -103,6 +121,9 @@ class Order(models.Model):
     shipping_city = models.CharField("city", max_length=100)
     shipping_country = models.CharField("country", max_length=100)
     status = models.CharField(max_length=20, choices=Status, default=Status.PENDING)
+    # The checkout form's one-time token: a second submit of the same form finds this order
+    # instead of placing another.
+    checkout_token = models.UUIDField(unique=True, null=True, blank=True, editable=False)
     subtotal = models.DecimalField(max_digits=12, decimal_places=2)
     shipping_cost = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
     total = models.DecimalField(max_digits=12, decimal_places=2)

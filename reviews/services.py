@@ -2,11 +2,13 @@
 
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from catalog.models import Product
+from orders.models import Order, OrderItem
 
 from .models import Review
 
@@ -45,3 +47,40 @@ def refresh_product_ratings(*, product_ids: Iterable[int]) -> None:
         ),
         rating_count=Coalesce(Subquery(approved.annotate(count=Count("pk")).values("count")), 0),
     )
+
+
+class ReviewNotAllowed(Exception):
+    """The shopper may not review this product; the message says why."""
+
+
+def has_purchased(*, user, product: Product) -> bool:
+    """A verified purchase: the product is in one of the user's orders that was not cancelled."""
+    return (
+        OrderItem.objects.filter(order__user=user, product=product)
+        .exclude(order__status=Order.Status.CANCELLED)
+        .exists()
+    )
+
+
+@transaction.atomic
+def submit_review(*, user, product: Product, rating: int, title: str, body: str) -> Review:
+    """Store a shopper's review of a product they bought; one per product.
+
+    With SHOP_REVIEWS_REQUIRE_APPROVAL on (the default) it waits for staff; otherwise it is
+    published at once and counts in the product's rating.
+    """
+    if not has_purchased(user=user, product=product):
+        raise ReviewNotAllowed("Only shoppers who ordered this product can review it.")
+    status = (
+        Review.Status.PENDING if settings.REVIEWS_REQUIRE_APPROVAL else Review.Status.APPROVED
+    )
+    try:
+        with transaction.atomic():
+            review = Review.objects.create(
+                user=user, product=product, rating=rating, title=title, body=body, status=status
+            )
+    except IntegrityError:
+        raise ReviewNotAllowed("You have already reviewed this product.") from None
+    if status == Review.Status.APPROVED:
+        refresh_product_ratings(product_ids=[product.pk])
+    return review

@@ -1,3 +1,51 @@
-def product_review_context(request, product):
-    """What the product page needs to show reviews and the review form (stub)."""
-    return {"reviews": [], "review_form": None, "can_review": False}
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from catalog.models import Product
+
+from . import services
+from .forms import ReviewForm
+from .models import Review
+
+REVIEWS_SHOWN = 20
+
+
+def product_review_context(request, product, *, review_form=None):
+    """What the product page needs for its reviews section: a fixed number of queries."""
+    user = request.user
+    own_review = None
+    can_review = False
+    if user.is_authenticated:
+        own_review = Review.objects.filter(user=user, product=product).first()
+        can_review = own_review is None and services.has_purchased(user=user, product=product)
+    return {
+        "reviews": Review.objects.approved()
+        .filter(product=product)
+        .select_related("user")[:REVIEWS_SHOWN],
+        "own_review": own_review,
+        "can_review": can_review,
+        "review_form": review_form or (ReviewForm() if can_review else None),
+    }
+
+
+@require_POST
+@login_required
+def review_create(request, slug):
+    product = get_object_or_404(Product.objects.active(), slug=slug)
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            review = services.submit_review(user=request.user, product=product, **form.cleaned_data)
+        except services.ReviewNotAllowed as error:
+            messages.error(request, str(error))
+            return redirect(product)
+        if review.status == Review.Status.PENDING:
+            messages.success(request, "Thank you! Your review will appear once it is approved.")
+        else:
+            messages.success(request, "Thank you for your review!")
+        return redirect(product)
+    # Show the product page again with the errors next to the fields.
+    context = {"product": product, **product_review_context(request, product, review_form=form)}
+    return render(request, "reviews/review_form_page.html", context, status=400)

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "orders"
+
+urlpatterns = [
+    path("cart/", views.cart_detail, name="cart"),
+    path("cart/add/<slug:slug>/", views.cart_add, name="cart-add"),
+    path("cart/items/<int:product_id>/update/", views.cart_update, name="cart-update"),
+    path("cart/items/<int:product_id>/remove/", views.cart_remove, name="cart-remove"),
+    path("checkout/", views.CheckoutView.as_view(), name="checkout"),
+    path("orders/", views.OrderListView.as_view(), name="order-list"),
+    path("orders/<str:number>/", views.OrderDetailView.as_view(), name="order-detail"),
+    path("orders/<str:number>/cancel/", views.order_cancel, name="order-cancel"),
+]

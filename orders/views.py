@@ -1,0 +1,166 @@
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+from django.views.generic import DetailView, FormView, ListView
+
+from catalog.models import Product
+
+from . import services
+from .carts import current_cart, summarize
+from .forms import CheckoutForm, QuantityForm
+from .models import Order
+
+SESSION_CHECKOUT_TOKEN = "checkout_token"
+
+
+def cart_detail(request, *, status=200):
+    """The cart page; also the answer to a refused cart change, with the reason as a message."""
+    return render(
+        request, "orders/cart_detail.html", {"cart": summarize(current_cart(request))}, status=status
+    )
+
+
+def _refuse(request, message, *, status):
+    messages.error(request, f"{message} Your cart is unchanged.")
+    return cart_detail(request, status=status)
+
+
+def _invalid_quantity(request, form):
+    return _refuse(request, form.errors["quantity"][0], status=400)
+
+
+@require_POST
+def cart_add(request, slug):
+    product = get_object_or_404(Product.objects.active(), slug=slug)
+    form = QuantityForm(request.POST)
+    if not form.is_valid():
+        return _invalid_quantity(request, form)
+    cart = current_cart(request, create=True)
+    try:
+        services.add_to_cart(cart=cart, product=product, quantity=form.cleaned_data["quantity"])
+    except services.CartError as error:
+        return _refuse(request, str(error), status=409)
+    messages.success(request, f"Added {form.cleaned_data['quantity']} × {product.name} to your cart.")
+    return redirect("orders:cart")
+
+
+@require_POST
+def cart_update(request, product_id):
+    form = QuantityForm(request.POST)
+    if not form.is_valid():
+        return _invalid_quantity(request, form)
+    cart = current_cart(request)
+    if cart is None:
+        return _refuse(request, "That product is not in your cart.", status=404)
+    try:
+        item = services.update_cart_item(
+            cart=cart, product_id=product_id, quantity=form.cleaned_data["quantity"]
+        )
+    except services.CartError as error:
+        return _refuse(request, str(error), status=409)
+    messages.success(request, f"Updated {item.product.name} to {item.quantity}.")
+    return redirect("orders:cart")
+
+
+@require_POST
+def cart_remove(request, product_id):
+    cart = current_cart(request)
+    if cart is not None:
+        services.remove_from_cart(cart=cart, product_id=product_id)
+    messages.success(request, "Removed the item from your cart.")
+    return redirect("orders:cart")
+
+
+class CheckoutView(LoginRequiredMixin, FormView):
+    template_name = "orders/checkout.html"
+    form_class = CheckoutForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.cart = summarize(current_cart(request))
+            if not self.cart.items and request.method == "GET":
+                messages.info(request, "Your cart is empty.")
+                return redirect("orders:cart")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        # One token per checkout, kept in the session so every tab shows the same one.
+        token = self.request.session.setdefault(SESSION_CHECKOUT_TOKEN, str(uuid.uuid4()))
+        user = self.request.user
+        initial = {"email": user.email, "name": user.get_full_name(), "checkout_token": token}
+        last_order = Order.objects.for_user(user).order_by("-created_at").first()
+        if last_order is not None:
+            initial.update(
+                name=last_order.shipping_name,
+                address=last_order.shipping_address,
+                postal_code=last_order.shipping_postal_code,
+                city=last_order.shipping_city,
+                country=last_order.shipping_country,
+            )
+        return initial
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(cart=self.cart, **kwargs)
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        shipping = services.ShippingDetails(
+            email=data["email"],
+            name=data["name"],
+            address=data["address"],
+            postal_code=data["postal_code"],
+            city=data["city"],
+            country=data["country"],
+        )
+        try:
+            order, created = services.place_order(
+                user=self.request.user, shipping=shipping, checkout_token=data["checkout_token"]
+            )
+        except services.CartError as error:
+            messages.error(self.request, str(error))
+            return redirect("orders:cart")
+        self.request.session.pop(SESSION_CHECKOUT_TOKEN, None)
+        if created:
+            messages.success(self.request, f"Thank you! Your order {order.number} is placed.")
+        else:
+            messages.info(self.request, f"Your order {order.number} was already placed.")
+        return redirect(order)
+
+
+class OrderListView(LoginRequiredMixin, ListView):
+    template_name = "orders/order_list.html"
+    context_object_name = "orders"
+    paginate_by = 20
+
+    def get_queryset(self):
+        return Order.objects.for_user(self.request.user).order_by("-created_at")
+
+
+class OrderDetailView(LoginRequiredMixin, DetailView):
+    template_name = "orders/order_detail.html"
+    context_object_name = "order"
+    slug_field = slug_url_kwarg = "number"
+
+    def get_queryset(self):
+        # Another shopper's order number is a 404, as if it did not exist.
+        return Order.objects.for_user(self.request.user).with_items()
+
+
+@require_POST
+@login_required
+def order_cancel(request, number):
+    order = get_object_or_404(Order.objects.for_user(request.user), number=number)
+    try:
+        services.cancel_order(order=order)
+    except services.OrderStatusError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Order {order.number} is cancelled.")
+    return redirect(order)
