@@ -120,7 +120,9 @@ def merge_carts(*, source: Cart, user) -> list[str]:
             continue
         quantity = min(wanted, product.stock)
         if quantity < wanted:
-            changes.append(f"Only {product.stock} of {product.name} in stock; your cart has {quantity}.")
+            changes.append(
+                f"Only {product.stock} of {product.name} in stock; your cart has {quantity}."
+            )
         CartItem.objects.update_or_create(
             cart=target, product=product, defaults={"quantity": quantity}
         )

@@ -14,14 +14,13 @@ from .carts import current_cart, summarize
 from .forms import CheckoutForm, QuantityForm
 from .models import Order
 
-SESSION_CHECKOUT_TOKEN = "checkout_token"
+SESSION_CHECKOUT_TOKEN = "checkout_token"  # noqa: S105 (a session key's name, not a secret)
 
 
 def cart_detail(request, *, status=200):
     """The cart page; also the answer to a refused cart change, with the reason as a message."""
-    return render(
-        request, "orders/cart_detail.html", {"cart": summarize(current_cart(request))}, status=status
-    )
+    context = {"cart": summarize(current_cart(request))}
+    return render(request, "orders/cart_detail.html", context, status=status)
 
 
 def _refuse(request, message, *, status):
@@ -44,7 +43,8 @@ def cart_add(request, slug):
         services.add_to_cart(cart=cart, product=product, quantity=form.cleaned_data["quantity"])
     except services.CartError as error:
         return _refuse(request, str(error), status=409)
-    messages.success(request, f"Added {form.cleaned_data['quantity']} × {product.name} to your cart.")
+    quantity = form.cleaned_data["quantity"]
+    messages.success(request, f"Added {quantity} × {product.name} to your cart.")
     return redirect("orders:cart")
 
 

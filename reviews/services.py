@@ -71,9 +71,7 @@ def submit_review(*, user, product: Product, rating: int, title: str, body: str)
     """
     if not has_purchased(user=user, product=product):
         raise ReviewNotAllowed("Only shoppers who ordered this product can review it.")
-    status = (
-        Review.Status.PENDING if settings.REVIEWS_REQUIRE_APPROVAL else Review.Status.APPROVED
-    )
+    status = Review.Status.PENDING if settings.REVIEWS_REQUIRE_APPROVAL else Review.Status.APPROVED
     try:
         with transaction.atomic():
             review = Review.objects.create(

@@ -123,9 +123,7 @@ def test_signed_in_shopper_has_a_stored_cart(client):
 
 def test_prices_come_from_the_database_not_the_form(client):
     product = ProductFactory(price=Decimal("10.00"))
-    client.post(
-        reverse("orders:cart-add", args=[product.slug]), {"quantity": "1", "price": "0.01"}
-    )
+    client.post(reverse("orders:cart-add", args=[product.slug]), {"quantity": "1", "price": "0.01"})
     assert client.get(reverse("orders:cart")).context["cart"].subtotal == Decimal("10.00")
 
 

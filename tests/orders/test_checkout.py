@@ -63,7 +63,10 @@ def test_place_order_snapshots_prices_decrements_stock_and_empties_the_cart(
         Decimal("43.90"),
     )
     snapshot = set(order.items.values_list("product_name", "product_sku", "unit_price", "quantity"))
-    assert snapshot == {("Lamp", "LAMP-1", Decimal("30.00"), 1), ("Mug", "MUG-1", Decimal("4.50"), 2)}
+    assert snapshot == {
+        ("Lamp", "LAMP-1", Decimal("30.00"), 1),
+        ("Mug", "MUG-1", Decimal("4.50"), 2),
+    }
     assert dict(Product.objects.values_list("sku", "stock")) == {"LAMP-1": 4, "MUG-1": 8}
     assert not CartItem.objects.exists()
     assert len(mail.outbox) == 1

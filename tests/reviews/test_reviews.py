@@ -4,7 +4,13 @@ from django.urls import reverse
 from orders.models import Order
 from reviews import services
 from reviews.models import Review
-from tests.factories import OrderFactory, OrderItemFactory, ProductFactory, ReviewFactory, UserFactory
+from tests.factories import (
+    OrderFactory,
+    OrderItemFactory,
+    ProductFactory,
+    ReviewFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
