@@ -7,19 +7,26 @@ from pathlib import Path
 
 import environ
 
-POSTGRES_ENGINE = "django.db.backends.postgresql"
+from ecommerce.secrets import DatabaseSecret
+
+# Django's PostgreSQL backend with a credentials refresh after a password rotation.
+POSTGRES_ENGINE = "ecommerce.postgres"
 
 
 def database_config(env: environ.Env, *, sqlite_path: Path) -> dict:
     """Return the `DATABASES["default"]` entry.
 
-    `DATABASE_URL` wins; otherwise `DB_HOST` selects PostgreSQL from the `DB_*` variables of the
-    deployment documents (`DB_USERNAME`, or `DB_USER` as the strategy document spells it);
-    with neither, a local SQLite file.
+    `DATABASE_URL` wins; otherwise `DB_HOST` or `SECRETS_MANAGER_SECRET_NAME` selects PostgreSQL
+    from the `DB_*` variables of the deployment documents (`DB_USERNAME`, or `DB_USER` as the
+    strategy document spells it), with the secret's values winning over them; with none of
+    these, a local SQLite file.
     """
+    secret_name = env.str("SECRETS_MANAGER_SECRET_NAME", default="")
     if env.str("DATABASE_URL", default=""):
         config = env.db_url_config(env.str("DATABASE_URL"))
-    elif env.str("DB_HOST", default=""):
+        if config["ENGINE"] == "django.db.backends.postgresql":
+            config["ENGINE"] = POSTGRES_ENGINE
+    elif env.str("DB_HOST", default="") or secret_name:
         config = {
             "ENGINE": POSTGRES_ENGINE,
             "HOST": env.str("DB_HOST"),
@@ -30,6 +37,11 @@ def database_config(env: environ.Env, *, sqlite_path: Path) -> dict:
         }
     else:
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": sqlite_path}
+
+    if secret_name and config["ENGINE"] == POSTGRES_ENGINE:
+        secret = DatabaseSecret(secret_name, region=env.str("AWS_REGION", default=None))
+        config.update(secret.settings())
+        config["CREDENTIALS_SECRET"] = secret
 
     if config["ENGINE"] == POSTGRES_ENGINE:
         config["OPTIONS"] = _postgres_options(env, config.get("OPTIONS", {}))

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    "health_check",
     "accounts",
     "catalog",
     "orders",
@@ -49,8 +50,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so the load balancer's liveness probe skips host validation and everything else.
-    "ecommerce.health.LivenessMiddleware",
+    # First, so the load balancer's probes skip host validation, sessions and cookies.
+    "ecommerce.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.db.migrations.recorder import MigrationRecorder
 
 
 @pytest.mark.django_db
@@ -18,3 +20,36 @@ def test_liveness_answers_the_load_balancer_probing_by_ip(client, settings):
 def test_liveness_is_not_a_back_door_past_host_validation(client, settings):
     settings.ALLOWED_HOSTS = ["shop.example.com"]
     assert client.get("/health/live/extra", HTTP_HOST="10.0.3.17:8000").status_code == 400
+
+
+@pytest.mark.django_db
+def test_readiness_reports_database_migrations_and_cache_as_json(client):
+    response = client.get("/health/")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"DatabaseReachable": "OK", "MigrationsApplied": "OK", "CacheWorks": "OK"},
+    }
+    assert not response.cookies
+
+
+@pytest.mark.django_db
+def test_readiness_answers_the_load_balancer_probing_by_ip(client, settings):
+    settings.ALLOWED_HOSTS = ["shop.example.com"]
+    assert client.get("/health/", HTTP_HOST="10.0.3.17:8000").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readiness_is_503_while_a_migration_is_not_applied(client):
+    """The checks run on their own threads, so the change must be committed to be seen."""
+    recorder = MigrationRecorder(connection)
+    applied = recorder.migration_qs.get(app="orders", name="0002_order_checkout_token")
+    applied.delete()
+    try:
+        response = client.get("/health/")
+    finally:
+        recorder.record_applied("orders", "0002_order_checkout_token")
+    assert response.status_code == 503
+    assert response.json()["checks"]["MigrationsApplied"] == (
+        "Unavailable: 1 migration(s) not applied"
+    )

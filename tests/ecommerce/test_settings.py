@@ -37,7 +37,7 @@ def test_db_variables_give_postgresql_with_persistent_checked_connections():
             "DB_SSLROOTCERT": "/etc/ssl/rds-global-bundle.pem",
         }
     )
-    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert config["ENGINE"] == "ecommerce.postgres"
     assert (config["HOST"], config["PORT"], config["NAME"]) == (
         "shop.abc.eu-west-1.rds.amazonaws.com",
         6432,
