@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so the load balancer's probes skip host validation, sessions and cookies.
     "ecommerce.health.HealthCheckMiddleware",
+    "ecommerce.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -152,13 +153,29 @@ EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="shop@localhost")
 
 # --- Logging ----------------------------------------------------------------------------------
-# One line per record on stderr, for CloudWatch Logs via the container's log driver.
+# One JSON object per line on stdout, for CloudWatch Logs via the awslogs driver; plain text
+# with DJANGO_LOG_FORMAT=plain (make run). Every record carries the request id.
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "ecommerce.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": env.str("DJANGO_LOG_FORMAT", default="json"),
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     # Django's own default sends these to a second console handler; let them reach the root once.
     "loggers": {"django": {"handlers": [], "propagate": True}},
