@@ -52,9 +52,26 @@ def database_config(env: environ.Env, *, sqlite_path: Path) -> dict:
 
 
 def _postgres_options(env: environ.Env, url_options: dict) -> dict:
+    """libpq options that bound every wait on the database.
+
+    A Multi-AZ failover can drop packets silently: without TCP keepalives and
+    `tcp_user_timeout`, a worker waiting on a dead connection would hang until the kernel
+    gives up (many minutes). Statement and lock timeouts bound the server side.
+    """
+    statement_timeout_ms = env.int("DB_STATEMENT_TIMEOUT_MS", default=10_000)
     options = {
         "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=5),
         "application_name": "storefront",
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+        "tcp_user_timeout": env.int("DB_TCP_USER_TIMEOUT_MS", default=15_000),
+        "options": (
+            f"-c statement_timeout={statement_timeout_ms}"
+            f" -c lock_timeout={env.int('DB_LOCK_TIMEOUT_MS', default=5_000)}"
+            f" -c idle_in_transaction_session_timeout={statement_timeout_ms * 3}"
+        ),
         **url_options,
     }
     for variable, option in (("DB_SSLMODE", "sslmode"), ("DB_SSLROOTCERT", "sslrootcert")):

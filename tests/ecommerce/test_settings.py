@@ -129,3 +129,11 @@ def test_with_only_a_secret_key_the_site_runs_on_sqlite_without_debug():
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == ["django.db.backends.sqlite3", False]
+
+
+def test_every_wait_on_the_database_is_bounded():
+    options = config_for({"DB_HOST": "db", "DB_STATEMENT_TIMEOUT_MS": "7000"})["OPTIONS"]
+    assert options["keepalives"] == 1
+    assert options["tcp_user_timeout"] > 0
+    assert "-c statement_timeout=7000" in options["options"]
+    assert "-c lock_timeout=" in options["options"]

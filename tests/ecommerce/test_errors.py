@@ -1,0 +1,38 @@
+import pytest
+from django.db import OperationalError
+from django.test import Client
+
+from catalog import views
+
+
+@pytest.fixture
+def raising_client(monkeypatch):
+    """A client that gets the error page instead of the exception."""
+
+    def raise_error(exception):
+        def view(*args, **kwargs):
+            raise exception
+
+        monkeypatch.setattr(views.HomeView, "get", view)
+
+    return Client(raise_request_exception=False), raise_error
+
+
+@pytest.mark.django_db
+def test_a_lost_database_gives_a_clean_503_with_retry_after(raising_client):
+    client, raise_error = raising_client
+    raise_error(OperationalError("server closed the connection unexpectedly"))
+    response = client.get("/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "15"
+    assert "Back in a moment" in response.content.decode()
+    assert "Traceback" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_other_errors_stay_500(raising_client):
+    client, raise_error = raising_client
+    raise_error(ValueError("a bug"))
+    response = client.get("/")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.content.decode()
