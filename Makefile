@@ -33,8 +33,10 @@ run: $(VENV)/.runtime $(LOCAL)/secret-key
 	$(BIN)/python manage.py ensure_local_admin && \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-# Starts a throwaway PostgreSQL server (or uses DATABASE_URL when set), runs pytest on it, stops it.
+# Installs Debian's Chromium for the browser tests when missing (root on Debian), then starts a
+# throwaway PostgreSQL server (or uses DATABASE_URL when set), runs pytest on it, stops it.
 test: $(VENV)/.dev
+	$(BIN)/python -m tests.support.chromium
 	$(BIN)/python -m tests.support.postgres -- $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
