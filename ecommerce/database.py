@@ -79,3 +79,11 @@ def _postgres_options(env: environ.Env, url_options: dict) -> dict:
         if value:
             options[option] = value
     return options
+
+
+def replica_config(primary: dict, *, host: str) -> dict:
+    """The read replica's settings: the primary's, credentials included, on another host.
+
+    RDS read replicas share the primary's users, so a refreshed secret serves both.
+    """
+    return {**primary, "HOST": host, "TEST": {"MIRROR": "default"}}

@@ -8,9 +8,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from ecommerce.database import database_config
+from ecommerce.database import database_config, replica_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.postgres",
     "health_check",
+    "csp",
     "accounts",
     "catalog",
     "orders",
@@ -61,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "ecommerce.urls"
@@ -90,7 +93,36 @@ TEMPLATES = [
 DATABASES = {"default": database_config(env, sqlite_path=BASE_DIR / "db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# An optional read replica (same credentials) for catalog pages; see ecommerce.routers.
+if env.str("DB_REPLICA_HOST", default=""):
+    DATABASES["replica"] = replica_config(DATABASES["default"], host=env.str("DB_REPLICA_HOST"))
+    DATABASE_ROUTERS = ["ecommerce.routers.PrimaryReplicaRouter"]
+    MIDDLEWARE.insert(MIDDLEWARE.index("ecommerce.logs.RequestLogMiddleware") + 1,
+                      "ecommerce.routers.ReplicaRoutingMiddleware")  # fmt: skip
+
+# --- Cache and sessions -----------------------------------------------------------------------
+# Redis (ElastiCache) when REDIS_URL is set, shared by every process; else per-process memory.
+# Sessions live in the database, read through the cache only when the cache is shared, so a
+# shopper's session and cart follow them from one process to another either way.
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "storefront",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
 # --- Accounts ---------------------------------------------------------------------------------
+
+KEYCLOAK_URL = env.str("KEYCLOAK_URL", default="").rstrip("/")
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
@@ -116,10 +148,23 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
-MEDIA_URL = "media/"
-MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
+# Product images: on S3 (django-storages) when a bucket is named, else local files.
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    AWS_S3_REGION_NAME = env.str("AWS_REGION", default=None)
+    AWS_S3_CUSTOM_DOMAIN = env.str("AWS_S3_CUSTOM_DOMAIN", default="") or (
+        f"{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com"
+    )
+    AWS_S3_FILE_OVERWRITE = False
+    AWS_DEFAULT_ACL = None  # the bucket's policy decides; no per-object ACLs
+    MEDIA_URL = f"https://{AWS_S3_CUSTOM_DOMAIN}/"
+    MEDIA_STORAGE = {"BACKEND": "storages.backends.s3.S3Storage"}
+else:
+    MEDIA_URL = "media/"
+    MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
+    MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -133,11 +178,35 @@ STORAGES = {
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+# Off by default because the ALB's HTTP listener redirects to HTTPS; the container definition
+# turns it on as well. Health probes are answered before this redirect.
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
-SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
+# Browsers honour HSTS only over HTTPS, so a year by default is safe outside local debugging.
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SILENCED_SYSTEM_CHECKS = [
+    # HSTS preloading is a commitment to the browsers' built-in lists that is slow to undo;
+    # an operator opts in with DJANGO_SECURE_HSTS_PRELOAD=true, so the check's nudge is noise.
+    "security.W021",
+]
+
+# Content-Security-Policy (django-csp): the shop's pages use no inline script or style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *([MEDIA_URL] if MEDIA_URL.startswith("https://") else [])],
+        "form-action": [SELF, *([KEYCLOAK_URL] if KEYCLOAK_URL else [])],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
 
 # --- E-mail -----------------------------------------------------------------------------------
 

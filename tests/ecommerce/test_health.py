@@ -53,3 +53,13 @@ def test_readiness_is_503_while_a_migration_is_not_applied(client):
     assert response.json()["checks"]["MigrationsApplied"] == (
         "Unavailable: 1 migration(s) not applied"
     )
+
+
+@pytest.mark.django_db
+def test_pages_carry_a_content_security_policy_without_inline_code(client):
+    policy = client.get("/")["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "unsafe-inline" not in policy

@@ -137,3 +137,44 @@ def test_every_wait_on_the_database_is_bounded():
     assert options["tcp_user_timeout"] > 0
     assert "-c statement_timeout=7000" in options["options"]
     assert "-c lock_timeout=" in options["options"]
+
+
+PRODUCTION = {
+    "DJANGO_SECRET_KEY": "p" * 20 + "roduction-key-with-enough-entropy-0123456789",
+    "DJANGO_ALLOWED_HOSTS": "shop.example.com",
+    "DJANGO_CSRF_TRUSTED_ORIGINS": "https://shop.example.com",
+    "DJANGO_SECURE_SSL_REDIRECT": "true",
+    "DB_HOST": "shop.abc.eu-west-1.rds.amazonaws.com",
+    "DB_USERNAME": "ecom_app_user",
+    "DB_PASSWORD": "not-used-by-the-checks",
+}
+
+
+def test_deploy_check_passes_with_production_variables():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=PROJECT_ROOT,
+        env={"PATH": os.environ["PATH"], **PRODUCTION},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_defaults_are_secure():
+    result = run_django(
+        PRODUCTION,
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps([s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
+        "s.SECURE_HSTS_SECONDS, s.SECURE_PROXY_SSL_HEADER]))",
+    )
+    assert json.loads(result.stdout) == [
+        False,
+        True,
+        True,
+        31_536_000,
+        ["HTTP_X_FORWARDED_PROTO", "https"],
+    ]
