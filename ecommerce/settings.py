@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "health_check",
     "csp",
+    "mozilla_django_oidc",
     "accounts",
     "catalog",
     "orders",
@@ -122,7 +123,43 @@ else:
 
 # --- Accounts ---------------------------------------------------------------------------------
 
+# Keycloak (OpenID Connect) when KEYCLOAK_URL, KEYCLOAK_REALM and OIDC_RP_CLIENT_ID are set;
+# otherwise local username/password sign-in, so `make run` needs no identity provider.
 KEYCLOAK_URL = env.str("KEYCLOAK_URL", default="").rstrip("/")
+KEYCLOAK_REALM = env.str("KEYCLOAK_REALM", default="")
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_ENABLED = bool(KEYCLOAK_URL and KEYCLOAK_REALM and OIDC_RP_CLIENT_ID)
+# Break-glass: the admin's own password form while Keycloak is configured (off by default).
+ADMIN_PASSWORD_LOGIN = env.bool("DJANGO_ADMIN_PASSWORD_LOGIN", default=not OIDC_ENABLED)
+
+if OIDC_ENABLED:
+    OIDC_OP_ISSUER = f"{KEYCLOAK_URL}/realms/{KEYCLOAK_REALM}"
+    _oidc = f"{OIDC_OP_ISSUER}/protocol/openid-connect"
+    OIDC_OP_AUTHORIZATION_ENDPOINT = f"{_oidc}/auth"
+    OIDC_OP_TOKEN_ENDPOINT = f"{_oidc}/token"
+    OIDC_OP_USER_ENDPOINT = f"{_oidc}/userinfo"
+    OIDC_OP_JWKS_ENDPOINT = f"{_oidc}/certs"
+    OIDC_OP_LOGOUT_ENDPOINT = f"{_oidc}/logout"
+    OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET")
+    OIDC_RP_SIGN_ALGO = "RS256"
+    OIDC_RP_SCOPES = "openid email profile"
+    OIDC_USE_PKCE = True
+    OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+    OIDC_USE_NONCE = True
+    OIDC_STORE_ID_TOKEN = True  # the id_token_hint of RP-initiated logout
+    OIDC_TIMEOUT = env.int("OIDC_TIMEOUT", default=5)  # every call to Keycloak is bounded
+    OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = env.int("OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS", default=900)
+    OIDC_OP_LOGOUT_URL_METHOD = "accounts.oidc.keycloak_logout_url"
+    OIDC_EXEMPT_URLS = ["accounts:logout", "oidc_logout"]
+    LOGIN_REDIRECT_URL_FAILURE = "/"
+    AUTHENTICATION_BACKENDS = [
+        "accounts.oidc.KeycloakBackend",
+        *(["django.contrib.auth.backends.ModelBackend"] if ADMIN_PASSWORD_LOGIN else []),
+    ]
+    # Re-checks the session with Keycloak when the ID token expires (signed out if disabled).
+    MIDDLEWARE.append("accounts.oidc.KeycloakSessionRefresh")
+OIDC_STAFF_ROLE = env.str("KEYCLOAK_STAFF_ROLE", default="shop-staff")
+OIDC_ADMIN_ROLE = env.str("KEYCLOAK_ADMIN_ROLE", default="shop-admin")
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"

@@ -5,6 +5,8 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import views as accounts_views
+
 admin.site.site_header = "Storefront administration"
 admin.site.site_title = "Storefront admin"
 
@@ -13,8 +15,12 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("", include("reviews.urls")),
     path("accounts/", include("accounts.urls")),
+    path("admin/login/", accounts_views.admin_login),
     path("admin/", admin.site.urls),
 ]
+
+if settings.OIDC_ENABLED:
+    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

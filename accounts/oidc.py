@@ -1,0 +1,113 @@
+"""Sign-in through Keycloak with mozilla-django-oidc, hardened.
+
+mozilla-django-oidc verifies the ID token's signature and nonce but not its issuer or audience,
+matches users by e-mail, and reads no roles. This backend checks issuer, audience and expiry of
+the ID token and of the access token (RS256 against Keycloak's JWKS), matches users by the token's
+`sub`, and takes the realm roles from the access token's `realm_access.roles`, where Keycloak
+puts them.
+"""
+
+import logging
+import time
+from urllib.parse import urlencode
+
+import jwt
+from django.conf import settings
+from django.contrib import auth, messages
+from django.core.exceptions import SuspiciousOperation
+from django.shortcuts import redirect
+from django.urls import reverse
+from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+from mozilla_django_oidc.middleware import SessionRefresh
+
+from . import services
+
+logger = logging.getLogger(__name__)
+CLOCK_SKEW_SECONDS = 30
+
+
+class KeycloakBackend(OIDCAuthenticationBackend):
+    def _verify_jws(self, payload, key):
+        """Verify signature, algorithm, issuer, audience and expiry (called for the ID token)."""
+        return decode_token(payload, key, audience=self.OIDC_RP_CLIENT_ID)
+
+    def verify_access_token(self, access_token):
+        return decode_token(
+            access_token, self.retrieve_matching_jwk(access_token), audience=self.OIDC_RP_CLIENT_ID
+        )
+
+    def get_or_create_user(self, access_token, id_token, payload):
+        access_claims = self.verify_access_token(access_token)
+        userinfo = self.get_userinfo(access_token, id_token, payload)
+        if not payload.get("sub") or userinfo.get("sub") != payload["sub"]:
+            raise SuspiciousOperation("The userinfo subject does not match the ID token's.")
+        claims = {**userinfo, **payload}
+        identity = services.Identity(
+            sub=claims["sub"],
+            email=claims.get("email", ""),
+            email_verified=claims.get("email_verified") is True,
+            first_name=claims.get("given_name", ""),
+            last_name=claims.get("family_name", ""),
+            preferred_username=claims.get("preferred_username", ""),
+            roles=frozenset(access_claims.get("realm_access", {}).get("roles", [])),
+        )
+        try:
+            return services.sign_in_identity(identity=identity)
+        except services.IdentityRefused as refusal:
+            messages.error(self.request, str(refusal))
+            logger.warning("Keycloak sign-in refused for subject %s: %s", identity.sub, refusal)
+            return None
+
+
+def decode_token(token, key, *, audience):
+    """A verified token's claims, or SuspiciousOperation (which ends the sign-in)."""
+    try:
+        header = jwt.get_unverified_header(token)
+        if header.get("alg") != settings.OIDC_RP_SIGN_ALGO:
+            raise SuspiciousOperation(f"Unexpected token algorithm {header.get('alg')!r}.")
+        return jwt.decode(
+            token,
+            key,
+            algorithms=[settings.OIDC_RP_SIGN_ALGO],
+            audience=audience,
+            issuer=settings.OIDC_OP_ISSUER,
+            leeway=CLOCK_SKEW_SECONDS,
+            options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+        )
+    except jwt.PyJWTError as error:
+        raise SuspiciousOperation(f"Token rejected: {error}") from None
+
+
+def keycloak_logout_url(request):
+    """RP-initiated logout: end the Keycloak session too, then come back to the shop."""
+    params = {
+        "client_id": settings.OIDC_RP_CLIENT_ID,
+        "post_logout_redirect_uri": request.build_absolute_uri(settings.LOGOUT_REDIRECT_URL),
+    }
+    id_token = request.session.get("oidc_id_token")
+    if id_token:
+        params["id_token_hint"] = id_token
+    return f"{settings.OIDC_OP_LOGOUT_ENDPOINT}?{urlencode(params)}"
+
+
+class KeycloakSessionRefresh(SessionRefresh):
+    """mozilla-django-oidc's SessionRefresh re-checks an expired ID token only on GET requests.
+
+    A POST with an expired token (placing an order, say) cannot be redirected through Keycloak
+    and replayed, so it is refused: the shopper is signed out and sent to sign in again.
+    """
+
+    def process_request(self, request):
+        if request.method in ("GET", "HEAD") or not self._is_expired_oidc_session(request):
+            return super().process_request(request)
+        auth.logout(request)
+        messages.info(request, "Your session has expired. Please sign in again.")
+        return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.path})}")
+
+    def _is_expired_oidc_session(self, request):
+        session_backend = request.session.get(auth.BACKEND_SESSION_KEY, "")
+        return (
+            request.user.is_authenticated
+            and session_backend == "accounts.oidc.KeycloakBackend"
+            and request.session.get("oidc_id_token_expiration", 0) <= time.time()
+        )
