@@ -1,12 +1,43 @@
+import operator
+from functools import reduce
+
+from django.conf import settings
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    TrigramWordSimilarity,
+)
 from django.core.validators import MinValueValidator
-from django.db import models
-from django.db.models import F, Q
+from django.db import connections, models
+from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
+
+# Words of a search that the non-PostgreSQL fallback looks for; keeps its SQL small.
+MAX_FALLBACK_SEARCH_WORDS = 8
+
+
+def product_search_vector():
+    """The full-text document of a product: its name (weight A) and description (weight B).
+
+    Migration 0002 builds a GIN index on exactly this expression; PostgreSQL uses the index only
+    when a query repeats the expression verbatim, so change both together (a test checks it).
+    """
+    return SearchVector("name", weight="A", config="english") + SearchVector(
+        "description", weight="B", config="english"
+    )
 
 
 class CategoryQuerySet(models.QuerySet):
     def active(self):
-        return self.filter(is_active=True)
+        """Categories a shopper may see: active, under an active parent.
+
+        A hidden category hides its sub-categories with it. The shop's tree is two levels deep
+        (seed_demo, the admin's parent field), so the parent is as far up as this looks.
+        """
+        return self.filter(is_active=True).filter(
+            Q(parent__isnull=True) | Q(parent__is_active=True)
+        )
 
     def top_level(self):
         return self.filter(parent__isnull=True)
@@ -65,10 +96,23 @@ class Category(models.Model):
         return subtree
 
 
+# The listing's sort orders; each ends in a unique column so that pages never overlap.
+PRODUCT_ORDERINGS = {
+    "relevance": ("-search_rank", "name", "pk"),  # only after ProductQuerySet.search()
+    "name": ("name", "pk"),
+    "price": ("price", "pk"),
+    "-price": ("-price", "pk"),
+    "newest": ("-created_at", "-pk"),
+    "rating": ("-rating_average", "-rating_count", "name", "pk"),
+}
+
+
 class ProductQuerySet(models.QuerySet):
     def active(self):
-        """Products a shopper may see: active, in an active category."""
-        return self.filter(is_active=True, category__is_active=True)
+        """Products a shopper may see: active, in a category a shopper may see."""
+        return self.filter(is_active=True, category__is_active=True).filter(
+            Q(category__parent__isnull=True) | Q(category__parent__is_active=True)
+        )
 
     def for_listing(self):
         """Everything a product card shows, in one query."""
@@ -78,8 +122,98 @@ class ProductQuerySet(models.QuerySet):
         """Products of the category and of its sub-categories, at any depth."""
         return self.filter(category__in=category.subtree_ids())
 
+    def in_price_range(self, min_price=None, max_price=None):
+        """Products priced from `min_price` to `max_price` inclusive; None leaves that end open."""
+        products = self
+        if min_price is not None:
+            products = products.filter(price__gte=min_price)
+        if max_price is not None:
+            products = products.filter(price__lte=max_price)
+        return products
+
+    def in_stock(self):
+        return self.filter(stock__gt=0)
+
     def low_stock(self, threshold):
         return self.filter(stock__lte=threshold)
+
+    def filter_listing(self, *, category=None, min_price=None, max_price=None, in_stock=False):
+        """The listing's filters; each one left at its default does not filter."""
+        products = self.in_price_range(min_price, max_price)
+        if category is not None:
+            products = products.in_category_tree(category)
+        if in_stock:
+            products = products.in_stock()
+        return products
+
+    def search(self, query):
+        """Products matching `query`, annotated with `search_rank` (higher is better) and
+        `is_approximate_match` (True when they only resemble the query).
+
+        On PostgreSQL: full-text search over name (weight A) and description (weight B), with
+        web-search syntax ("quoted phrases", -exclusions, or). When that finds nothing, a typo
+        is forgiven: names containing a word similar to the query (pg_trgm), most similar first.
+        Elsewhere (SQLite for `make run`): every word in the name or description, name matches
+        first.
+
+        A blank query does not search. Whether to fall back is decided on the rows in hand (one
+        EXISTS query), so apply the other filters first: a search within a category forgives
+        typos within that category.
+        """
+        query = query.strip()
+        if not query:
+            return self
+        if connections[self.db].vendor == "postgresql":
+            matches = self._full_text_search(query)
+            if matches.exists():
+                return matches
+            return self._similar_name_search(query)
+        return self._substring_search(query)
+
+    def newest(self):
+        return self.order_by("-created_at", "-pk")
+
+    def top_rated(self):
+        """Rated products, best average first; more ratings break a tie."""
+        return self.filter(rating_count__gt=0).order_by(
+            "-rating_average", "-rating_count", "name", "pk"
+        )
+
+    def sorted_by(self, sort=None):
+        """Order by a key of `PRODUCT_ORDERINGS`; None: by relevance after search(), else name."""
+        if sort is None:
+            sort = "relevance" if "search_rank" in self.query.annotations else "name"
+        return self.order_by(*PRODUCT_ORDERINGS[sort])
+
+    def _full_text_search(self, query):
+        search_query = SearchQuery(query, search_type="websearch", config="english")
+        return (
+            self.alias(search_document=product_search_vector())
+            .filter(search_document=search_query)
+            .annotate(
+                search_rank=SearchRank(F("search_document"), search_query),
+                is_approximate_match=Value(False),
+            )
+        )
+
+    def _similar_name_search(self, query):
+        # `%>` (trigram_word_similar) is what the trigram index on name answers.
+        return self.filter(name__trigram_word_similar=query).annotate(
+            search_rank=TrigramWordSimilarity(query, "name"),
+            is_approximate_match=Value(True),
+        )
+
+    def _substring_search(self, query):
+        words = query.split()[:MAX_FALLBACK_SEARCH_WORDS]
+        products = self
+        for word in words:
+            products = products.filter(Q(name__icontains=word) | Q(description__icontains=word))
+        # A point for every word found in the name, so that name matches come first.
+        points = [Case(When(name__icontains=word, then=1.0), default=0.0) for word in words]
+        return products.annotate(
+            search_rank=reduce(operator.add, points, Value(0.0)),
+            is_approximate_match=Value(False),
+        )
 
 
 class Product(models.Model):
@@ -161,3 +295,8 @@ class Product(models.Model):
     @property
     def in_stock(self):
         return self.stock > 0
+
+    @property
+    def few_left(self):
+        """In stock, but low enough that the shop says "Only 3 left"."""
+        return 0 < self.stock <= settings.LOW_STOCK_THRESHOLD

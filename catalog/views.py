@@ -1,44 +1,134 @@
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.views.generic import DetailView, ListView, TemplateView
 
+from orders.forms import AddToCartForm
+from reviews.views import product_review_context
+
+from .forms import ProductFilterForm
 from .models import Category, Product
 
 PRODUCTS_PER_PAGE = 24
+HOME_SHELF_SIZE = 8
+
+
+def breadcrumbs(category, *, current=None):
+    """(label, url) pairs from Home down to `category`, then `current` (a label) if given.
+
+    Walks up only through parents already loaded with select_related, so it never queries.
+    """
+    trail = []
+    while category is not None:
+        trail.insert(0, (category.name, category.get_absolute_url()))
+        parent_loaded = category.parent_id is None or Category.parent.is_cached(category)
+        category = category.parent if parent_loaded else None
+    trail.insert(0, ("Home", reverse("catalog:home")))
+    if current is not None:
+        trail.append((current, ""))
+    return trail
 
 
 class HomeView(TemplateView):
     template_name = "catalog/home.html"
 
     def get_context_data(self, **kwargs):
+        products = Product.objects.for_listing()
         return super().get_context_data(
             categories=Category.objects.active().top_level(),
-            newest_products=Product.objects.for_listing().order_by("-created_at")[:8],
+            newest_products=products.newest()[:HOME_SHELF_SIZE],
+            top_rated_products=products.top_rated()[:HOME_SHELF_SIZE],
             **kwargs,
         )
 
 
-class ProductListView(ListView):
-    template_name = "catalog/product_list.html"
+class FilteredProductListMixin:
+    """The listing's filters, sorts and pagination, for /products/ and a category's page.
+
+    Invalid parameters are ignored (the page says so) and any `page` value shows a page that
+    exists: shoppers get a sensible page for whatever URL they bring, never an error.
+    """
+
     context_object_name = "products"
     paginate_by = PRODUCTS_PER_PAGE
 
+    def get_filter_form(self):
+        raise NotImplementedError
+
+    def get_products(self):
+        return Product.objects.for_listing()
+
     def get_queryset(self):
-        return Product.objects.for_listing().order_by("name", "pk")
+        self.filter_form = self.get_filter_form()
+        filters = self.filter_form.filters
+        products = self.get_products().filter_listing(
+            category=filters.get("category"),
+            min_price=filters["min_price"],
+            max_price=filters["max_price"],
+            in_stock=filters["in_stock"],
+        )
+        if filters["q"]:
+            products = products.search(filters["q"])
+        return products.sorted_by(filters["sort"])
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        products = context["products"]  # the page's rows, fetched here once for the template
+        form = self.filter_form
+        context.update(
+            filter_form=form.redisplay(),
+            filter_notes=form.notes,
+            is_filtered=form.is_filtered,
+            search_query=form.filters["q"],
+            approximate_match=bool(products)
+            and getattr(products[0], "is_approximate_match", False),
+            query_string=form.query_string,
+        )
+        return context
 
 
-class CategoryDetailView(ListView):
+class ProductListView(FilteredProductListMixin, ListView):
+    template_name = "catalog/product_list.html"
+
+    def get_filter_form(self):
+        categories = Category.objects.active().select_related("parent")
+        return ProductFilterForm(self.request.GET, categories=categories)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            selected_category=self.filter_form.filters["category"],
+            filter_action=reverse("catalog:product-list"),
+            breadcrumbs=[("Home", reverse("catalog:home")), ("Products", "")],
+            **kwargs,
+        )
+
+
+class CategoryDetailView(FilteredProductListMixin, ListView):
     """A category's page lists the products of the category and of its sub-categories."""
 
     template_name = "catalog/category_detail.html"
-    context_object_name = "products"
-    paginate_by = PRODUCTS_PER_PAGE
 
-    def get_queryset(self):
-        self.category = get_object_or_404(Category.objects.active(), slug=self.kwargs["slug"])
-        return Product.objects.for_listing().in_category_tree(self.category).order_by("name", "pk")
+    def get_filter_form(self):
+        return ProductFilterForm(self.request.GET)
+
+    def get_products(self):
+        self.category = get_object_or_404(
+            Category.objects.active().select_related("parent"), slug=self.kwargs["slug"]
+        )
+        return super().get_products().in_category_tree(self.category)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(category=self.category, **kwargs)
+        return super().get_context_data(
+            category=self.category,
+            subcategories=self.category.children.active(),
+            filter_action=self.category.get_absolute_url(),
+            breadcrumbs=breadcrumbs(self.category),
+            **kwargs,
+        )
 
 
 class ProductDetailView(DetailView):
@@ -46,4 +136,13 @@ class ProductDetailView(DetailView):
     context_object_name = "product"
 
     def get_queryset(self):
-        return Product.objects.for_listing()
+        return Product.objects.active().select_related("category__parent")
+
+    def get_context_data(self, **kwargs):
+        product = self.object
+        return super().get_context_data(
+            breadcrumbs=breadcrumbs(product.category, current=product.name),
+            add_to_cart_form=AddToCartForm(product=product),
+            **product_review_context(self.request, product),
+            **kwargs,
+        )

@@ -1,0 +1,138 @@
+"""Each catalog page runs a fixed number of SQL queries, however big the catalog is.
+
+Every page is loaded on a small catalog (a few products) and on a large one (200 more products
+across a two-level tree, with pictures and approved reviews): both must stay within the page's
+budget, and both must cost exactly the same. The budgets count everything the page runs for an
+anonymous shopper, the layout's header (category navigation, cart) included; raise one only for
+a new fixed cost, never for something that grows with the rows shown.
+"""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from catalog.models import Product
+from reviews.models import Review
+from reviews.services import refresh_product_ratings
+from tests.factories import CategoryFactory, ProductFactory, ReviewFactory
+
+pytestmark = pytest.mark.django_db
+
+# page: (URL, budget). Search pages run one more query on PostgreSQL: the EXISTS that decides
+# whether to forgive a typo. Only PostgreSQL forgives typos (TYPO_PAGE).
+TYPO_PAGE = "listing, search with a typo"
+PAGES = {
+    "home": ("/", 4),
+    "listing": ("/products/", 4),
+    "listing, search": ("/products/?q=headphones", 5),
+    TYPO_PAGE: ("/products/?q=headphnes", 5),
+    "listing, filters": (
+        "/products/?category=audio&min_price=1&max_price=900&in_stock=1&sort=-price",
+        5,
+    ),
+    "listing, search and filters, page 2": (
+        "/products/?q=headphones&category=audio&sort=rating&page=2",
+        6,
+    ),
+    "category": ("/categories/audio/", 6),
+    "category, search and filters": (
+        "/categories/audio/?q=headphones&in_stock=on&min_price=1&sort=price",
+        7,
+    ),
+    "product": ("/products/studio-headphones/", 3),
+}
+
+
+def small_catalog():
+    audio = CategoryFactory(name="Audio", slug="audio")
+    headphones = CategoryFactory(name="Headphones", slug="headphones", parent=audio)
+    CategoryFactory(name="Speakers", slug="speakers", parent=audio)
+    lighting = CategoryFactory(name="Lighting", parent=CategoryFactory(name="Home"))
+    studio = ProductFactory(name="Studio Headphones", slug="studio-headphones", category=headphones)
+    ProductFactory(name="Travel Headphones", category=headphones, stock=2)
+    ProductFactory(name="Walnut lamp", category=lighting)
+    ReviewFactory(product=studio, status=Review.Status.APPROVED)
+    refresh_product_ratings(product_ids=[studio.pk])
+
+
+def grow_to_a_large_catalog():
+    """200 more products across a two-level tree, a third with pictures, and reviews."""
+    audio_children = list(
+        Product.objects.get(slug="studio-headphones").category.parent.children.all()
+    )
+    leaves = audio_children + [
+        CategoryFactory(parent=top) for top in CategoryFactory.create_batch(3) for _ in range(3)
+    ]
+    nouns = ["Headphones", "Speaker", "Lamp", "Kettle"]
+    products = Product.objects.bulk_create(
+        Product(
+            category=leaves[number % len(leaves)],
+            name=f"Model {number} {nouns[number % len(nouns)]}",
+            slug=f"model-{number}",
+            sku=f"LARGE-{number:04d}",
+            description="Made to last; headphones and speakers sound better with it.",
+            price=Decimal(5 + number),
+            stock=number % 7,
+            image=f"products/model-{number}.jpg" if number % 3 == 0 else "",
+        )
+        for number in range(200)
+    )
+    shoppers = get_user_model().objects.bulk_create(
+        get_user_model()(
+            username=f"reviewer-{number}",
+            email=f"reviewer-{number}@example.com",
+            password=make_password(None),
+        )
+        for number in range(25)
+    )
+    studio = Product.objects.get(slug="studio-headphones")
+    reviews = [
+        Review(product=product, user=shopper, rating=1 + number % 5, title="Fine", body="Fine.")
+        for number, (product, shopper) in enumerate(
+            [(studio, shopper) for shopper in shoppers]
+            + [(product, shoppers[0]) for product in products[::2]]
+        )
+    ]
+    for review in reviews:
+        review.status = Review.Status.APPROVED
+    Review.objects.bulk_create(reviews)
+    refresh_product_ratings(product_ids={review.product_id for review in reviews})
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    # Pages with rows to show, so that equal counts do not just mean two empty pages.
+    assert any(response.context.get(key) for key in ["product", "products", "newest_products"])
+    return len(queries)
+
+
+@pytest.fixture(params=PAGES, ids=str)
+def page(request):
+    """(URL, budget) of each page."""
+    if request.param == TYPO_PAGE:
+        request.getfixturevalue("postgresql")
+    return PAGES[request.param]
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_page_stays_within_its_query_budget(client, django_assert_max_num_queries, page, size):
+    url, budget = page
+    small_catalog()
+    if size == "large":
+        grow_to_a_large_catalog()
+    with django_assert_max_num_queries(budget):
+        assert client.get(url).status_code == 200
+
+
+def test_page_query_count_does_not_grow_with_the_catalog(client, page):
+    url, _ = page
+    small_catalog()
+    small = count_queries(client, url)
+    grow_to_a_large_catalog()
+    assert count_queries(client, url) == small
