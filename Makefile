@@ -27,7 +27,7 @@ $(LOCAL)/secret-key:
 	chmod 600 $@
 
 run: $(VENV)/.runtime $(LOCAL)/secret-key
-	export DJANGO_DEBUG=true DJANGO_SECRET_KEY="$$(cat $(LOCAL)/secret-key)"; \
+	export DJANGO_DEBUG=true DJANGO_LOG_FORMAT=plain DJANGO_SECRET_KEY="$$(cat $(LOCAL)/secret-key)"; \
 	$(BIN)/python manage.py migrate --no-input && \
 	$(BIN)/python manage.py seed_demo && \
 	$(BIN)/python manage.py ensure_local_admin && \
@@ -42,6 +42,7 @@ test: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/hadolint Dockerfile
 
 # Django's system checks and no model change without its migration.
 check: $(VENV)/.dev
