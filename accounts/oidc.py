@@ -108,6 +108,7 @@ class KeycloakSessionRefresh(SessionRefresh):
         session_backend = request.session.get(auth.BACKEND_SESSION_KEY, "")
         return (
             request.user.is_authenticated
+            and request.path not in self.exempt_urls
             and session_backend == "accounts.oidc.KeycloakBackend"
             and request.session.get("oidc_id_token_expiration", 0) <= time.time()
         )

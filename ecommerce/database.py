@@ -6,6 +6,7 @@ Kept apart from settings.py so that the parsing can be tested with any set of va
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from ecommerce.secrets import DatabaseSecret
 
@@ -29,7 +30,7 @@ def database_config(env: environ.Env, *, sqlite_path: Path) -> dict:
     elif env.str("DB_HOST", default="") or secret_name:
         config = {
             "ENGINE": POSTGRES_ENGINE,
-            "HOST": env.str("DB_HOST"),
+            "HOST": env.str("DB_HOST", default=""),  # or the secret's `host`
             "PORT": env.int("DB_PORT", default=5432),
             "NAME": env.str("DB_NAME", default="ecommerce"),
             "USER": env.str("DB_USERNAME", default="") or env.str("DB_USER", default=""),
@@ -42,6 +43,10 @@ def database_config(env: environ.Env, *, sqlite_path: Path) -> dict:
         secret = DatabaseSecret(secret_name, region=env.str("AWS_REGION", default=None))
         config.update(secret.settings())
         config["CREDENTIALS_SECRET"] = secret
+        if not config["HOST"]:
+            raise ImproperlyConfigured(
+                f"No database host: set DB_HOST or put `host` in secret {secret_name!r}."
+            )
 
     if config["ENGINE"] == POSTGRES_ENGINE:
         config["OPTIONS"] = _postgres_options(env, config.get("OPTIONS", {}))

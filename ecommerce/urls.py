@@ -16,6 +16,8 @@ urlpatterns = [
     path("", include("reviews.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/login/", accounts_views.admin_login),
+    # The admin's "Log out" ends the Keycloak session too, like the shop's "Sign out".
+    path("admin/logout/", accounts_views.logout),
     path("admin/", admin.site.urls),
 ]
 

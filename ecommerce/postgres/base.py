@@ -9,9 +9,13 @@ Django's pool, which copies its settings once).
 """
 
 import logging
+import selectors
+import time
 
 from django.db.backends.postgresql import base
-from psycopg import OperationalError
+from psycopg import Error, OperationalError, pq
+
+from ecommerce.secrets import SecretError
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +29,16 @@ def is_authentication_failure(error: Exception) -> bool:
     )
 
 
+def _ready(fileno: int, events: int, deadline: float) -> bool:
+    """Wait until the socket is ready for `events`, at most until `deadline` (monotonic)."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        return False
+    with selectors.DefaultSelector() as selector:
+        selector.register(fileno, events)
+        return bool(selector.select(remaining))
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     def get_new_connection(self, conn_params):
         secret = self.settings_dict.get("CREDENTIALS_SECRET")
@@ -33,7 +47,47 @@ class DatabaseWrapper(base.DatabaseWrapper):
         except OperationalError as error:
             if secret is None or not is_authentication_failure(error):
                 raise
+            refused = error
         logger.warning("Database refused the password; fetching secret %r again", secret.secret_id)
-        fresh = secret.refresh()
+        try:
+            fresh = secret.refresh()
+        except SecretError as problem:
+            # Secrets Manager unreachable, or the secret broken mid-rotation: the database stays
+            # unavailable to us (OperationalError: a 503 with Retry-After), not a 500.
+            logger.error("Could not refresh the database credentials: %s", problem)
+            raise refused from None
         self.settings_dict.update(fresh)
         return super().get_new_connection(self.get_connection_params())
+
+    def is_usable(self):
+        """Django's check of a reused connection (CONN_HEALTH_CHECKS), with a deadline.
+
+        Django's own check sends `SELECT 1` and waits without end. When the server stops
+        answering while its peer still acknowledges the packets (a frozen server, a proxy or
+        middlebox whose upstream is gone), keepalives and tcp_user_timeout see a healthy
+        connection, and the request's thread would hang: gunicorn's gthread workers never time
+        out a request. The check gets as long as a new connection does (connect_timeout); a
+        connection that fails it is closed, and the reconnect is bounded by connect_timeout.
+        """
+        if self.connection is None:
+            return False
+        pgconn = self.connection.pgconn
+        timeout = float(self.settings_dict["OPTIONS"].get("connect_timeout") or 5)
+        deadline = time.monotonic() + timeout
+        try:
+            pgconn.send_query(b"SELECT 1")
+            while pgconn.flush():  # non-blocking connection: 1 while bytes are left to send
+                if not _ready(pgconn.socket, selectors.EVENT_WRITE, deadline):
+                    return False
+            while True:
+                pgconn.consume_input()
+                if not pgconn.is_busy():
+                    break
+                if not _ready(pgconn.socket, selectors.EVENT_READ, deadline):
+                    return False
+            usable = True
+            while (result := pgconn.get_result()) is not None:
+                usable = usable and result.status == pq.ExecStatus.TUPLES_OK
+            return usable
+        except (Error, OSError):
+            return False

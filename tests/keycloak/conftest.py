@@ -52,3 +52,14 @@ def keycloak() -> Iterator[KeycloakServer]:
         pytest.skip(reason)
     with keycloak_for_tests() as server:
         yield server
+
+
+# The browser tests' Chromium, and their failure screenshots, for the sign-in journeys here.
+from tests.browser.conftest import (  # noqa: E402
+    _save_failure_screenshot,
+    browser,
+    playwright,
+    pytest_runtest_makereport,
+)
+
+__all__ = ["_save_failure_screenshot", "browser", "playwright", "pytest_runtest_makereport"]
