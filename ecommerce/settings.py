@@ -133,13 +133,19 @@ OIDC_ENABLED = bool(KEYCLOAK_URL and KEYCLOAK_REALM and OIDC_RP_CLIENT_ID)
 ADMIN_PASSWORD_LOGIN = env.bool("DJANGO_ADMIN_PASSWORD_LOGIN", default=not OIDC_ENABLED)
 
 if OIDC_ENABLED:
+    # The browser uses KEYCLOAK_URL; the shop's own calls may take a private route to Keycloak
+    # (KEYCLOAK_INTERNAL_URL: a service-discovery name on ECS, a service name in compose).
     OIDC_OP_ISSUER = f"{KEYCLOAK_URL}/realms/{KEYCLOAK_REALM}"
-    _oidc = f"{OIDC_OP_ISSUER}/protocol/openid-connect"
-    OIDC_OP_AUTHORIZATION_ENDPOINT = f"{_oidc}/auth"
-    OIDC_OP_TOKEN_ENDPOINT = f"{_oidc}/token"
-    OIDC_OP_USER_ENDPOINT = f"{_oidc}/userinfo"
-    OIDC_OP_JWKS_ENDPOINT = f"{_oidc}/certs"
-    OIDC_OP_LOGOUT_ENDPOINT = f"{_oidc}/logout"
+    _browser = f"{OIDC_OP_ISSUER}/protocol/openid-connect"
+    _backchannel = (
+        f"{env.str('KEYCLOAK_INTERNAL_URL', default=KEYCLOAK_URL).rstrip('/')}"
+        f"/realms/{KEYCLOAK_REALM}/protocol/openid-connect"
+    )
+    OIDC_OP_AUTHORIZATION_ENDPOINT = f"{_browser}/auth"
+    OIDC_OP_LOGOUT_ENDPOINT = f"{_browser}/logout"
+    OIDC_OP_TOKEN_ENDPOINT = f"{_backchannel}/token"
+    OIDC_OP_USER_ENDPOINT = f"{_backchannel}/userinfo"
+    OIDC_OP_JWKS_ENDPOINT = f"{_backchannel}/certs"
     OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET")
     OIDC_RP_SIGN_ALGO = "RS256"
     OIDC_RP_SCOPES = "openid email profile"

@@ -64,3 +64,26 @@ def test_admin_login_refuses_a_signed_in_shopper_instead_of_looping(client, sett
 @pytest.mark.django_db
 def test_admin_password_form_works_locally(client):
     assert client.get("/admin/login/").status_code == 200
+
+
+def oidc_endpoints_with(environment):
+    result = subprocess.run(
+        [sys.executable, "-c", "import json, django; django.setup(); "
+         "from django.conf import settings as s; print(json.dumps([s.OIDC_OP_ISSUER, "
+         "s.OIDC_OP_AUTHORIZATION_ENDPOINT, s.OIDC_OP_TOKEN_ENDPOINT, s.OIDC_OP_JWKS_ENDPOINT]))"],
+        cwd=PROJECT_ROOT,
+        env={"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "ecommerce.settings",
+             **environment},
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    return json.loads(result.stdout)
+
+
+def test_keycloak_endpoints_follow_the_realm_and_may_take_a_private_route():
+    issuer, authorize, token, jwks = oidc_endpoints_with(
+        {**KEYCLOAK, "KEYCLOAK_INTERNAL_URL": "http://keycloak.internal:8080"}
+    )
+    assert issuer == "https://sso.example.com/realms/shop"
+    assert authorize == f"{issuer}/protocol/openid-connect/auth"
+    assert token == "http://keycloak.internal:8080/realms/shop/protocol/openid-connect/token"
+    assert jwks == "http://keycloak.internal:8080/realms/shop/protocol/openid-connect/certs"
