@@ -37,6 +37,7 @@ run: $(VENV)/.runtime $(LOCAL)/secret-key
 # throwaway PostgreSQL server (or uses DATABASE_URL when set), runs pytest on it, stops it.
 test: $(VENV)/.dev
 	$(BIN)/python -m tests.support.chromium
+	$(BIN)/python -m tests.support.redis
 	$(BIN)/python -m tests.support.postgres -- $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev

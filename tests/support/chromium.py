@@ -20,10 +20,10 @@ Stdlib only: this must run under the system python3 as well as the project's vir
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
+
+from tests.support.debian import PackageInstallError, apt_install, can_apt_install
 
 DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
 ENV_VAR = "CHROMIUM_EXECUTABLE"
@@ -42,31 +42,6 @@ def _is_executable(path: Path) -> bool:
     return path.is_file() and os.access(path, os.X_OK)
 
 
-def _can_apt_install() -> bool:
-    return (
-        os.geteuid() == 0
-        and Path("/etc/debian_version").exists()
-        and shutil.which("apt-get") is not None
-    )
-
-
-def _apt_install_chromium() -> None:
-    print("chromium: installing Debian's chromium package with apt-get ...", file=sys.stderr)
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    commands = [
-        ["apt-get", "update", "-qq"],
-        # With recommends, as documented: they bring the fonts (fonts-liberation) pages render in.
-        ["apt-get", "install", "-y", "-qq", "chromium"],
-    ]
-    for command in commands:
-        result = subprocess.run(
-            command, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True
-        )
-        if result.returncode != 0:
-            output = "\n".join((result.stdout + result.stderr).strip().splitlines()[-30:])
-            raise ChromiumError(f"`{' '.join(command)}` failed:\n{output}\n{INSTALL_HINT}")
-
-
 def ensure_chromium() -> Path:
     """The Chromium binary for the browser tests, installing Debian's package if possible."""
     override = os.environ.get(ENV_VAR)
@@ -75,8 +50,12 @@ def ensure_chromium() -> Path:
         if not _is_executable(path):
             raise ChromiumError(f"{ENV_VAR}={override} is not an executable file.")
         return path
-    if not _is_executable(DEBIAN_CHROMIUM) and _can_apt_install():
-        _apt_install_chromium()
+    if not _is_executable(DEBIAN_CHROMIUM) and can_apt_install():
+        try:
+            # With recommends: they bring the fonts (fonts-liberation) pages render in.
+            apt_install("chromium", recommends=True)
+        except PackageInstallError as error:
+            raise ChromiumError(f"{error}\n{INSTALL_HINT}") from None
     if not _is_executable(DEBIAN_CHROMIUM):
         raise ChromiumError(INSTALL_HINT)
     return DEBIAN_CHROMIUM

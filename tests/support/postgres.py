@@ -48,6 +48,8 @@ from types import FrameType, TracebackType
 from typing import Any
 from urllib.parse import quote
 
+from tests.support.debian import PackageInstallError, apt_install, can_apt_install
+
 ConfValue = str | int | float | bool
 
 SERVER_USER = "postgres"
@@ -86,35 +88,14 @@ def find_bindir() -> Path | None:
     return Path(pg_ctl).parent if pg_ctl else None
 
 
-def _can_apt_install() -> bool:
-    return (
-        os.geteuid() == 0
-        and Path("/etc/debian_version").exists()
-        and shutil.which("apt-get") is not None
-    )
-
-
-def _apt_install_postgres() -> None:
-    print("postgres: installing PostgreSQL with apt-get ...", file=sys.stderr)
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    commands = [
-        ["apt-get", "update", "-qq"],
-        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "postgresql"],
-    ]
-    for command in commands:
-        result = subprocess.run(
-            command, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True
-        )
-        if result.returncode != 0:
-            output = _tail(result.stdout + result.stderr)
-            raise PostgresError(f"`{' '.join(command)}` failed:\n{output}\n{INSTALL_HINT}")
-
-
 def ensure_bindir() -> Path:
     """Find the server binaries, installing them with apt-get if possible."""
     bindir = find_bindir()
-    if bindir is None and _can_apt_install():
-        _apt_install_postgres()
+    if bindir is None and can_apt_install():
+        try:
+            apt_install("postgresql")
+        except PackageInstallError as error:
+            raise PostgresError(f"{error}\n{INSTALL_HINT}") from None
         bindir = find_bindir()
     if bindir is None:
         raise PostgresError(INSTALL_HINT)
