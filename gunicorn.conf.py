@@ -50,7 +50,8 @@ threads = _env_int("GUNICORN_THREADS", 4, minimum=1)
 
 # A worker whose main loop stays silent this long is killed and replaced. With gthread the main
 # loop keeps reporting while threads serve requests, so this catches a hung worker, not a slow
-# request; the database's statement_timeout bounds slow queries (ecommerce/database.py).
+# request. Slow queries are bounded by the database's statement_timeout, and a silent database
+# by the libpq options and the checked connection reuse (ecommerce/database.py, ecommerce/postgres).
 timeout = _env_int("GUNICORN_TIMEOUT", 30, minimum=1)
 
 # On SIGTERM (ECS stopping the task) workers stop accepting and finish their in-flight

@@ -7,6 +7,7 @@ PostgreSQL refuses the password (after a rotation); see ecommerce.postgres.base.
 
 import json
 import threading
+import time
 
 import boto3
 from botocore.config import Config
@@ -15,8 +16,10 @@ from django.core.exceptions import ImproperlyConfigured
 
 # Bounded calls: a hung endpoint must not hang start-up or a worker for long.
 BOTO_CONFIG = Config(
-    connect_timeout=3, read_timeout=5, retries={"max_attempts": 3, "mode": "standard"}
+    connect_timeout=2, read_timeout=3, retries={"total_max_attempts": 2, "mode": "standard"}
 )
+# A wrong password fails every new connection; fetch the secret again at most this often.
+MIN_REFRESH_INTERVAL = 5.0
 SECRET_FIELDS = {"username": "USER", "password": "PASSWORD", "host": "HOST", "port": "PORT",
                  "dbname": "NAME"}  # fmt: skip
 
@@ -33,6 +36,7 @@ class DatabaseSecret:
         self.region = region
         self._lock = threading.Lock()
         self._settings: dict | None = None
+        self._refreshed_at = float("-inf")
 
     def __deepcopy__(self, memo):
         # Django deep-copies a connection's settings (test databases, threads); every copy must
@@ -47,8 +51,12 @@ class DatabaseSecret:
             return dict(self._settings)
 
     def refresh(self) -> dict:
+        """Fetch the secret again, unless a refresh happened moments ago (for another thread, or
+        for a connection that failed anyway): a wrong secret must not flood Secrets Manager."""
         with self._lock:
-            self._settings = self._fetch()
+            if time.monotonic() - self._refreshed_at >= MIN_REFRESH_INTERVAL:
+                self._settings = self._fetch()
+                self._refreshed_at = time.monotonic()
             return dict(self._settings)
 
     def _fetch(self) -> dict:
