@@ -6,31 +6,19 @@ after its own write, from the primary.
 """
 
 import re
-import secrets
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.support.gunicorn import GunicornServer, minimal_env
+from tests.support.gunicorn import GunicornServer
 from tests.support.postgres import PostgresServer
+from tests.support.shop import CookieJar, manage_ok, production_env
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 REPLICA_ADDRESS = "127.0.0.2"  # same port as the primary, as an RDS replica has
 
 
-def manage(*args: str, env: dict[str, str]) -> None:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
 def add_product(env: dict[str, str], name: str) -> None:
-    manage(
+    manage_ok(
         "shell",
         "-c",
         "from catalog.models import Category, Product; "
@@ -51,21 +39,18 @@ def shop(tmp_path_factory) -> Iterator[GunicornServer]:
             extra_conf={"listen_addresses": REPLICA_ADDRESS},
         ) as replica,
     ):
-        env = {
-            **minimal_env(),
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-            "DJANGO_STATIC_ROOT": str(tmp_path_factory.mktemp("static")),
-            "DB_HOST": "127.0.0.1",
-            "DB_PORT": str(primary.port),
-            "DB_NAME": "postgres",
-            "DB_USERNAME": "postgres",
-            "DB_PASSWORD": primary.password,
-        }
-        manage("collectstatic", "--no-input", env=env)
+        env = production_env(
+            tmp_path_factory.mktemp("static"),
+            DB_HOST="127.0.0.1",
+            DB_PORT=str(primary.port),
+            DB_NAME="postgres",
+            DB_USERNAME="postgres",
+            DB_PASSWORD=primary.password,
+        )
+        manage_ok("collectstatic", "--no-input", env=env)
         for server, name in ((primary, "Primarylamp"), (replica, "Replicalamp")):
             server_env = {**env, "DB_HOST": server.host if server is primary else REPLICA_ADDRESS}
-            manage("migrate", "--no-input", env=server_env)
+            manage_ok("migrate", "--no-input", env=server_env)
             add_product(server_env, name)
         app_env = {**env, "DB_REPLICA_HOST": REPLICA_ADDRESS}
         with GunicornServer(env=app_env, inherit_env=False, args=["--workers", "1"]) as server:
@@ -82,34 +67,21 @@ def test_catalog_pages_read_from_the_replica(shop):
     assert shop.request("GET", "/products/primarylamp/").status == 404
 
 
-def cookies_from(response, jar: dict[str, str]) -> dict[str, str]:
-    for header in response.headers.get_all("Set-Cookie") or []:
-        name, value = header.split(";", 1)[0].split("=", 1)
-        jar[name] = value
-    return jar
-
-
-def cookie_header(jar: dict[str, str]) -> dict[str, str]:
-    return {"Cookie": "; ".join(f"{name}={value}" for name, value in jar.items())}
-
-
 def test_a_write_and_the_writers_next_reads_go_to_the_primary(shop):
-    jar = cookies_from(shop.request("GET", "/accounts/login/"), {})
+    jar = CookieJar().update_from(shop.request("GET", "/accounts/login/"))
     added = shop.request(
         "POST",
         "/cart/add/primarylamp/",  # only the primary has this product
         body=f"quantity=1&csrfmiddlewaretoken={jar['csrftoken']}".encode(),
-        headers={"Content-Type": "application/x-www-form-urlencoded", **cookie_header(jar)},
+        headers={"Content-Type": "application/x-www-form-urlencoded", **jar.header()},
     )
     assert added.status == 302, added.text
-    cookies_from(added, jar)
+    jar.update_from(added)
     assert jar["pin_primary"] == "1"
 
-    cart = shop.request("GET", "/cart/", headers=cookie_header(jar))
+    cart = shop.request("GET", "/cart/", headers=jar.header())
     assert product_names(cart) == {"Primarylamp"}
-    assert product_names(shop.request("GET", "/products/", headers=cookie_header(jar))) == {
-        "Primarylamp"
-    }
+    assert product_names(shop.request("GET", "/products/", headers=jar.header())) == {"Primarylamp"}
     # Another shopper, who has written nothing, still reads the replica.
     assert product_names(shop.request("GET", "/products/")) == {"Replicalamp"}
 

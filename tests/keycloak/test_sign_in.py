@@ -8,12 +8,8 @@ page with the realm's demo users.
 import contextlib
 import os
 import re
-import secrets
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -21,26 +17,13 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.keycloak.conftest import _save_failure_screenshot
-from tests.support.gunicorn import GunicornServer, minimal_env, wait_for
+from tests.support.gunicorn import GunicornServer, wait_for
 from tests.support.keycloak import KeycloakServer
 from tests.support.postgres import PostgresServer
+from tests.support.shop import manage_ok, production_env
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 SESSION_CHECK_SECONDS = 3
 SHOP_DATABASE = "shop_keycloak_e2e"
-
-
-def manage(*args: str, env: dict[str, str]) -> None:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.fixture(scope="module")
@@ -63,17 +46,12 @@ def count_orders(shop_env: dict[str, str]) -> int:
 
 @pytest.fixture(scope="module")
 def shop_env(shop_database: str, keycloak: KeycloakServer, tmp_path_factory) -> dict[str, str]:
-    env = {
-        **minimal_env(),
-        **keycloak.env(),
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_STATIC_ROOT": str(tmp_path_factory.mktemp("static")),
-        "DATABASE_URL": shop_database,
-    }
-    manage("migrate", "--no-input", env=env)
-    manage("collectstatic", "--no-input", env=env)
-    manage("seed_demo", "--products", "12", env=env)
+    env = production_env(
+        tmp_path_factory.mktemp("static"), **keycloak.env(), DATABASE_URL=shop_database
+    )
+    manage_ok("migrate", "--no-input", env=env)
+    manage_ok("collectstatic", "--no-input", env=env)
+    manage_ok("seed_demo", "--products", "12", env=env)
     return env
 
 
