@@ -205,3 +205,11 @@ def test_an_expired_session_cannot_place_an_order_by_post(
         assert count_orders(shop_env) == orders_before
     finally:
         context.close()
+
+
+def test_sign_in_never_redirects_off_the_site(shop_page, shop, keycloak):
+    page = shop_page
+    page.goto("/accounts/login/?next=https://evil.example.com/steal")
+    sign_in_on_keycloak(page, keycloak, "shopper")
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    assert page.url.startswith(shop.base_url)
