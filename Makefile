@@ -51,7 +51,29 @@ check: $(VENV)/.dev
 	$(BIN)/python manage.py check --fail-level WARNING && \
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# The fault battery alone, in full (tests/faults): 60 s of checkout load around a PostgreSQL
+# restart and Hypothesis's bigger profile. `make test` runs it too, shorter (15 s, 60 examples).
+.PHONY: faults
+faults: $(VENV)/.dev
+	$(BIN)/python -m tests.support.redis
+	FAULTS_LOAD_SECONDS=60 HYPOTHESIS_PROFILE=full \
+	$(BIN)/python -m tests.support.postgres -- $(BIN)/pytest -m faults tests/faults $(PYTEST_ARGS)
+
 ci: test check lint
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+
+# The shop against its own stack's ceiling (bench/README.md): a throwaway PostgreSQL, the demo
+# catalog, gunicorn with gunicorn.conf.py and production settings, wrk (installed from Debian's
+# packages when missing). Options: make bench BENCH_ARGS="--products 100000 --duration 20".
+BENCH_ARGS ?=
+.PHONY: bench
+
+$(VENV)/.bench: requirements.txt bench/requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -r bench/requirements.txt
+	touch $@
+
+bench: $(VENV)/.bench
+	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -1,6 +1,7 @@
-from .models import Category
+from .categories import lazy_top_level
 
 
 def navigation(request):
-    """Top-level categories for the header; a lazy queryset, queried only if a page shows it."""
-    return {"navigation_categories": Category.objects.active().top_level()}
+    """Top-level categories for the header; loaded only if a page shows them, and from the
+    request's one read of the category tree (catalog.categories)."""
+    return {"navigation_categories": lazy_top_level(request)}

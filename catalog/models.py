@@ -80,14 +80,19 @@ class Category(models.Model):
     def get_absolute_url(self):
         return reverse("catalog:category-detail", kwargs={"slug": self.slug})
 
-    def subtree_ids(self):
+    def subtree_ids(self, active_categories=None):
         """Primary keys of this category and its active descendants.
 
         The category table is small, so one query loads the whole active tree and the walk
-        happens in Python: the query count stays fixed however deep the tree.
+        happens in Python: the query count stays fixed however deep the tree. Pass the active
+        categories when they are loaded already (catalog.categories) to skip that query.
         """
+        if active_categories is None:
+            pairs = Category.objects.active().values_list("pk", "parent_id")
+        else:
+            pairs = [(category.pk, category.parent_id) for category in active_categories]
         children_by_parent = {}
-        for pk, parent_id in Category.objects.active().values_list("pk", "parent_id"):
+        for pk, parent_id in pairs:
             children_by_parent.setdefault(parent_id, []).append(pk)
         subtree, frontier = [], [self.pk]
         while frontier:
@@ -118,9 +123,9 @@ class ProductQuerySet(models.QuerySet):
         """Everything a product card shows, in one query."""
         return self.active().select_related("category")
 
-    def in_category_tree(self, category):
+    def in_category_tree(self, category, active_categories=None):
         """Products of the category and of its sub-categories, at any depth."""
-        return self.filter(category__in=category.subtree_ids())
+        return self.filter(category__in=category.subtree_ids(active_categories))
 
     def in_price_range(self, min_price=None, max_price=None):
         """Products priced from `min_price` to `max_price` inclusive; None leaves that end open."""
@@ -137,11 +142,18 @@ class ProductQuerySet(models.QuerySet):
     def low_stock(self, threshold):
         return self.filter(stock__lte=threshold)
 
-    def filter_listing(self, *, category=None, min_price=None, max_price=None, in_stock=False):
-        """The listing's filters; each one left at its default does not filter."""
+    def filter_listing(
+        self, *, category=None, min_price=None, max_price=None, in_stock=False,
+        active_categories=None,
+    ):  # fmt: skip
+        """The listing's filters; each one left at its default does not filter.
+
+        `active_categories`, when the request has loaded them already, saves the category
+        filter a query.
+        """
         products = self.in_price_range(min_price, max_price)
         if category is not None:
-            products = products.in_category_tree(category)
+            products = products.in_category_tree(category, active_categories)
         if in_stock:
             products = products.in_stock()
         return products
@@ -256,6 +268,11 @@ class Product(models.Model):
             ),
             models.Index(
                 fields=["price"], condition=Q(is_active=True), name="products_active_price_idx"
+            ),
+            # The default sort (by name) of the listing and category pages: without it every
+            # page sorts all active products to show 24 (10 ms at 10,000 products).
+            models.Index(
+                fields=["name", "id"], condition=Q(is_active=True), name="products_active_name_idx"
             ),
             models.Index(
                 fields=["-created_at"],

@@ -1,10 +1,11 @@
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.urls import reverse
 from django.views.generic import DetailView, ListView, TemplateView
 
 from orders.forms import AddToCartForm
 from reviews.views import product_review_context
 
+from .categories import active_categories, children_of, top_level
 from .forms import ProductFilterForm
 from .models import Category, Product
 
@@ -34,7 +35,7 @@ class HomeView(TemplateView):
     def get_context_data(self, **kwargs):
         products = Product.objects.for_listing()
         return super().get_context_data(
-            categories=Category.objects.active().top_level(),
+            categories=top_level(active_categories(self.request)),
             newest_products=products.newest()[:HOME_SHELF_SIZE],
             top_rated_products=products.top_rated()[:HOME_SHELF_SIZE],
             **kwargs,
@@ -65,6 +66,7 @@ class FilteredProductListMixin:
             min_price=filters["min_price"],
             max_price=filters["max_price"],
             in_stock=filters["in_stock"],
+            active_categories=active_categories(self.request),
         )
         if filters["q"]:
             products = products.search(filters["q"])
@@ -95,8 +97,7 @@ class ProductListView(FilteredProductListMixin, ListView):
     template_name = "catalog/product_list.html"
 
     def get_filter_form(self):
-        categories = Category.objects.active().select_related("parent")
-        return ProductFilterForm(self.request.GET, categories=categories)
+        return ProductFilterForm(self.request.GET, categories=active_categories(self.request))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -116,15 +117,17 @@ class CategoryDetailView(FilteredProductListMixin, ListView):
         return ProductFilterForm(self.request.GET)
 
     def get_products(self):
-        self.category = get_object_or_404(
-            Category.objects.active().select_related("parent"), slug=self.kwargs["slug"]
-        )
-        return super().get_products().in_category_tree(self.category)
+        categories = active_categories(self.request)
+        slug = self.kwargs["slug"]
+        self.category = next((c for c in categories if c.slug == slug), None)
+        if self.category is None:
+            raise Http404("No active category with this slug.")
+        return super().get_products().in_category_tree(self.category, categories)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             category=self.category,
-            subcategories=self.category.children.active(),
+            subcategories=children_of(self.category, active_categories(self.request)),
             filter_action=self.category.get_absolute_url(),
             breadcrumbs=breadcrumbs(self.category),
             **kwargs,

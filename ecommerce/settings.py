@@ -67,7 +67,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
 ]
 
-ROOT_URLCONF = "ecommerce.urls"
+# The benchmark (bench/) serves its own URLconf: the shop's URLs plus a bare "ceiling" view.
+ROOT_URLCONF = env.str("DJANGO_ROOT_URLCONF", default="ecommerce.urls")
 WSGI_APPLICATION = "ecommerce.wsgi.application"
 
 TEMPLATES = [

@@ -63,3 +63,21 @@ def summarize(cart: Cart | None) -> CartSummary:
     items = list(cart.items.with_products()) if cart else []
     subtotal = sum((item.line_total for item in items), Decimal("0.00"))
     return CartSummary(items=items, subtotal=subtotal, shipping_cost=shipping_cost_for(subtotal))
+
+
+# The request's cart, once summarized: the header's cart count (orders.context_processors)
+# takes its units from there instead of counting them in a query of its own.
+_REQUEST_SUMMARY = "_orders_cart_summary"
+
+
+def summarize_current_cart(request) -> CartSummary:
+    """The summary of the cart the request is using, remembered on the request."""
+    summary = summarize(current_cart(request))
+    setattr(request, _REQUEST_SUMMARY, summary)
+    return summary
+
+
+def summarized_unit_count(request) -> int | None:
+    """Units in the request's cart if a view has summarized it already, else None."""
+    summary = getattr(request, _REQUEST_SUMMARY, None)
+    return None if summary is None else summary.unit_count

@@ -1,11 +1,15 @@
 from django.db.models import Sum
 
-from .carts import SESSION_CART_ID
+from .carts import SESSION_CART_ID, summarized_unit_count
 from .models import CartItem
 
 
 def cart_summary(request):
-    """How many units the header's cart link shows: one query, none for a visitor without a cart."""
+    """How many units the header's cart link shows: one query, none for a visitor without a cart
+    or when the page has summarized the cart already (the cart and checkout pages)."""
+    units = summarized_unit_count(request)
+    if units is not None:
+        return {"cart_item_count": units}
     if request.user.is_authenticated:
         items = CartItem.objects.filter(cart__user=request.user)
     elif request.session.get(SESSION_CART_ID):

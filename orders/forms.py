@@ -25,7 +25,8 @@ class AddToCartForm(QuantityForm):
 
 
 class CheckoutForm(forms.Form):
-    email = forms.EmailField(label="E-mail")
+    # The column's length (Order.email): Django's form field alone would take up to 320.
+    email = forms.EmailField(label="E-mail", max_length=254)
     name = forms.CharField(label="Full name", max_length=200)
     address = forms.CharField(label="Street and number", max_length=300)
     postal_code = forms.CharField(label="Postal code", max_length=20)

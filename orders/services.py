@@ -10,7 +10,7 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, When
 from django.template.loader import render_to_string
 
 from catalog.models import Product
@@ -176,8 +176,10 @@ def _place_order(*, user, shipping, checkout_token):
     products = {product.pk: product for product in products.order_by("pk")}
     for item in items:
         _refuse_beyond_stock(products[item.product_id], item.quantity)
-    for item in items:
-        Product.objects.filter(pk=item.product_id).update(stock=F("stock") - item.quantity)
+    # One UPDATE for all lines (the rows are locked already, in primary-key order).
+    Product.objects.filter(pk__in=list(products)).update(
+        stock=Case(*(When(pk=item.product_id, then=F("stock") - item.quantity) for item in items))
+    )
 
     subtotal = sum((products[i.product_id].price * i.quantity for i in items), Decimal("0.00"))
     shipping_cost = shipping_cost_for(subtotal)

@@ -11,6 +11,8 @@ urlpatterns = [
     path("cart/items/<int:product_id>/remove/", views.cart_remove, name="cart-remove"),
     path("checkout/", views.CheckoutView.as_view(), name="checkout"),
     path("orders/", views.OrderListView.as_view(), name="order-list"),
-    path("orders/<str:number>/", views.OrderDetailView.as_view(), name="order-detail"),
-    path("orders/<str:number>/cancel/", views.order_cancel, name="order-cancel"),
+    # Order numbers are letters and digits: the slug converter keeps anything else (a NUL byte,
+    # which PostgreSQL refuses in a query: a 500) from reaching the database; it is a 404.
+    path("orders/<slug:number>/", views.OrderDetailView.as_view(), name="order-detail"),
+    path("orders/<slug:number>/cancel/", views.order_cancel, name="order-cancel"),
 ]

@@ -4,13 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, FormView, ListView
 
 from catalog.models import Product
 
 from . import services
-from .carts import current_cart, summarize
+from .carts import current_cart, summarize_current_cart
 from .forms import CheckoutForm, QuantityForm
 from .models import Order
 
@@ -19,7 +20,7 @@ SESSION_CHECKOUT_TOKEN = "checkout_token"  # noqa: S105 (a session key's name, n
 
 def cart_detail(request, *, status=200):
     """The cart page; also the answer to a refused cart change, with the reason as a message."""
-    context = {"cart": summarize(current_cart(request))}
+    context = {"cart": summarize_current_cart(request)}
     return render(request, "orders/cart_detail.html", context, status=status)
 
 
@@ -80,19 +81,28 @@ class CheckoutView(LoginRequiredMixin, FormView):
     form_class = CheckoutForm
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.cart = summarize(current_cart(request))
-            if not self.cart.items and request.method == "GET":
-                messages.info(request, "Your cart is empty.")
-                return redirect("orders:cart")
+        if request.user.is_authenticated and request.method == "GET" and not self.cart.items:
+            messages.info(request, "Your cart is empty.")
+            return redirect("orders:cart")
         return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def cart(self):
+        """The cart's lines and totals, read when the page shows them: placing an order reads
+        the cart itself, under lock (services.place_order)."""
+        return summarize_current_cart(self.request)
 
     def get_initial(self):
         # One token per checkout, kept in the session so every tab shows the same one.
         token = self.request.session.setdefault(SESSION_CHECKOUT_TOKEN, str(uuid.uuid4()))
         user = self.request.user
         initial = {"email": user.email, "name": user.get_full_name(), "checkout_token": token}
-        last_order = Order.objects.for_user(user).order_by("-created_at").first()
+        # A submitted form shows what was submitted, never these: no need to look them up.
+        last_order = (
+            Order.objects.for_user(user).order_by("-created_at").first()
+            if self.request.method == "GET"
+            else None
+        )
         if last_order is not None:
             initial.update(
                 name=last_order.shipping_name,
