@@ -6,6 +6,7 @@ import sys
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.views import defaults
 
 RETRY_AFTER_SECONDS = 15
 
@@ -13,7 +14,24 @@ RETRY_AFTER_SECONDS = 15
 def server_error(request):
     """Django's handler500, called for every uncaught exception (views and middleware alike)."""
     if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
-        response = HttpResponse(render_to_string("503.html"), status=503)
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+        return _unavailable()
     return HttpResponse(render_to_string("500.html"), status=500)
+
+
+def bad_request(request, exception):
+    """Django's handler400. When the database goes away while the session is being saved,
+    Django reports SessionInterrupted ("the session was deleted"), a 400; the request may have
+    done its work (an order placed just before), so it gets the 503 of the outage, which says
+    to try again, not a 400, which says the request was wrong."""
+    cause, depth = exception, 0
+    while cause is not None and depth < 10:
+        if isinstance(cause, (OperationalError, InterfaceError)):
+            return _unavailable()
+        cause, depth = cause.__cause__ or cause.__context__, depth + 1
+    return defaults.bad_request(request, exception)
+
+
+def _unavailable():
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

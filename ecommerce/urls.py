@@ -27,4 +27,5 @@ if settings.OIDC_ENABLED:
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+handler400 = "ecommerce.errors.bad_request"
 handler500 = "ecommerce.errors.server_error"

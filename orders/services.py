@@ -215,8 +215,8 @@ def _place_order(*, user, shipping, checkout_token):
 def send_order_confirmation(*, order_id: int) -> None:
     """E-mail the shopper their order. Runs after commit; a mail failure is logged, not raised,
     because the order stands either way."""
-    order = Order.objects.with_items().get(pk=order_id)
     try:
+        order = Order.objects.with_items().get(pk=order_id)
         send_mail(
             subject=f"Your order {order.number}",
             message=render_to_string("orders/email/order_confirmation.txt", {"order": order}),
@@ -224,7 +224,8 @@ def send_order_confirmation(*, order_id: int) -> None:
             recipient_list=[order.email],
         )
     except Exception:
-        logger.exception("Could not send the confirmation of order %s", order.number)
+        # Reading the order can fail too (the database going away right after the commit).
+        logger.exception("Could not send the confirmation of order id %s", order_id)
 
 
 @transaction.atomic

@@ -25,12 +25,6 @@ from tests.support.keycloak import KeycloakServer, availability, keycloak_for_te
 KEYCLOAK_TESTS_DIR = Path(__file__).resolve().parent
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "keycloak: runs against a real Keycloak (every test in tests/keycloak)"
-    )
-
-
 @pytest.hookimpl(tryfirst=True)  # before pytest's own hook deselects by `-m`
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test under tests/keycloak `keycloak`."""

@@ -45,14 +45,6 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.runtime)
 
 
-def pytest_configure(config):
-    config.addinivalue_line(
-        "markers",
-        "runtime: starts real PostgreSQL/moto/gunicorn processes (tests/runtime); "
-        "deselect with -m 'not runtime'",
-    )
-
-
 # --- environment and commands ----------------------------------------------------------------
 
 
