@@ -39,12 +39,12 @@ def cart_add(request, slug):
     form = QuantityForm(request.POST)
     if not form.is_valid():
         return _invalid_quantity(request, form)
+    quantity = form.cleaned_data["quantity"]
     cart = current_cart(request, create=True)
     try:
-        services.add_to_cart(cart=cart, product=product, quantity=form.cleaned_data["quantity"])
+        services.add_to_cart(cart=cart, product=product, quantity=quantity)
     except services.CartError as error:
         return _refuse(request, str(error), status=409)
-    quantity = form.cleaned_data["quantity"]
     messages.success(request, f"Added {quantity} × {product.name} to your cart.")
     return redirect("orders:cart")
 

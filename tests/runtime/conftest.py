@@ -18,7 +18,6 @@ import http.client
 import json
 import os
 import secrets
-import subprocess
 import sys
 import threading
 import time
@@ -32,6 +31,7 @@ import pytest
 from tests.support.gunicorn import GunicornServer
 from tests.support.moto import MotoServer
 from tests.support.postgres import PostgresServer
+from tests.support.shop import manage
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -59,18 +59,6 @@ def app_env(**variables: str) -> dict[str, str]:
         "PYTHONUNBUFFERED": "1",
         **variables,
     }
-
-
-def manage(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [PYTHON, "manage.py", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def wait_until(condition: Callable[[], object], timeout: float, interval: float = 0.1):
