@@ -6,11 +6,12 @@ from django.contrib.postgres.search import (
     SearchQuery,
     SearchRank,
     SearchVector,
+    SearchVectorField,
     TrigramWordSimilarity,
 )
 from django.core.validators import MinValueValidator
 from django.db import connections, models
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, Expression, F, Q, Value, When
 from django.urls import reverse
 
 # Words of a search that the non-PostgreSQL fallback looks for; keeps its SQL small.
@@ -20,12 +21,26 @@ MAX_FALLBACK_SEARCH_WORDS = 8
 def product_search_vector():
     """The full-text document of a product: its name (weight A) and description (weight B).
 
-    Migration 0002 builds a GIN index on exactly this expression; PostgreSQL uses the index only
-    when a query repeats the expression verbatim, so change both together (a test checks it).
+    Migration 0004 stores it in `products.search_document` (a trigger computes it in SQL of its
+    own); change both together (test_search_document_matches_the_expression checks it).
     """
     return SearchVector("name", weight="A", config="english") + SearchVector(
         "description", weight="B", config="english"
     )
+
+
+class StoredSearchDocument(Expression):
+    """`products.search_document`, the stored product_search_vector() (PostgreSQL only).
+
+    Not a model field, so that no other product query loads it: migration 0004 adds the column,
+    its trigger and its GIN index.
+    """
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        return f"{table}.{connection.ops.quote_name('search_document')}", []
 
 
 class CategoryQuerySet(models.QuerySet):
@@ -160,27 +175,34 @@ class ProductQuerySet(models.QuerySet):
 
     def search(self, query):
         """Products matching `query`, annotated with `search_rank` (higher is better) and
-        `is_approximate_match` (True when they only resemble the query).
+        `is_approximate_match` (False).
 
         On PostgreSQL: full-text search over name (weight A) and description (weight B), with
-        web-search syntax ("quoted phrases", -exclusions, or). When that finds nothing, a typo
-        is forgiven: names containing a word similar to the query (pg_trgm), most similar first.
-        Elsewhere (SQLite for `make run`): every word in the name or description, name matches
-        first.
-
-        A blank query does not search. Whether to fall back is decided on the rows in hand (one
-        EXISTS query), so apply the other filters first: a search within a category forgives
-        typos within that category.
+        web-search syntax ("quoted phrases", -exclusions, or). Elsewhere (SQLite for
+        `make run`): every word in the name or description, name matches first. A blank query
+        does not search.
         """
         query = query.strip()
         if not query:
             return self
         if connections[self.db].vendor == "postgresql":
-            matches = self._full_text_search(query)
-            if matches.exists():
-                return matches
-            return self._similar_name_search(query)
+            return self._full_text_search(query)
         return self._substring_search(query)
+
+    def similar_names(self, query):
+        """Products whose name has a word like one of `query`'s, to forgive a typo when search()
+        finds nothing; annotated like search(), with `is_approximate_match` True.
+
+        PostgreSQL only (pg_trgm), most similar first; elsewhere, and for a blank query, none.
+        """
+        query = query.strip()
+        if not query or connections[self.db].vendor != "postgresql":
+            return self.none()
+        # `%>` (trigram_word_similar) is what the trigram index on name answers.
+        return self.filter(name__trigram_word_similar=query).annotate(
+            search_rank=TrigramWordSimilarity(query, "name"),
+            is_approximate_match=Value(True),
+        )
 
     def newest(self):
         return self.order_by("-created_at", "-pk")
@@ -200,19 +222,12 @@ class ProductQuerySet(models.QuerySet):
     def _full_text_search(self, query):
         search_query = SearchQuery(query, search_type="websearch", config="english")
         return (
-            self.alias(search_document=product_search_vector())
+            self.alias(search_document=StoredSearchDocument())
             .filter(search_document=search_query)
             .annotate(
                 search_rank=SearchRank(F("search_document"), search_query),
                 is_approximate_match=Value(False),
             )
-        )
-
-    def _similar_name_search(self, query):
-        # `%>` (trigram_word_similar) is what the trigram index on name answers.
-        return self.filter(name__trigram_word_similar=query).annotate(
-            search_rank=TrigramWordSimilarity(query, "name"),
-            is_approximate_match=Value(True),
         )
 
     def _substring_search(self, query):

@@ -46,7 +46,8 @@ class FilteredProductListMixin:
     """The listing's filters, sorts and pagination, for /products/ and a category's page.
 
     Invalid parameters are ignored (the page says so) and any `page` value shows a page that
-    exists: shoppers get a sensible page for whatever URL they bring, never an error.
+    exists: shoppers get a sensible page for whatever URL they bring, never an error. A search
+    that finds nothing forgives a typo, within the other filters: products with similar names.
     """
 
     context_object_name = "products"
@@ -68,12 +69,19 @@ class FilteredProductListMixin:
             in_stock=filters["in_stock"],
             active_categories=active_categories(self.request),
         )
+        self.similar_products = None
         if filters["q"]:
+            self.similar_products = products.similar_names(filters["q"]).sorted_by(filters["sort"])
             products = products.search(filters["q"])
         return products.sorted_by(filters["sort"])
 
     def paginate_queryset(self, queryset, page_size):
         paginator = self.get_paginator(queryset, page_size)
+        # Decided on the count the paginator needs anyway. An EXISTS first would cost a query,
+        # and PostgreSQL may plan it as a scan of every product (LIMIT 1 hoping for an early
+        # hit), which is slowest exactly when nothing matches.
+        if paginator.count == 0 and self.similar_products is not None:
+            paginator = self.get_paginator(self.similar_products, page_size)
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
         return paginator, page, page.object_list, page.has_other_pages()
 

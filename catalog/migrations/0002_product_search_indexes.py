@@ -4,7 +4,8 @@
   `catalog.models.product_search_vector()`. PostgreSQL uses an expression index only for the same
   expression, so the index is built from Django's own GinIndex and SearchVector: the SQL matches
   the query's to the character. The expression is repeated here rather than imported, as a
-  migration must not change when the model code does; a test checks that a search uses it.
+  migration must not change when the model code does. Migration 0004 replaces it with an index
+  on a stored copy of the document.
 - `products_name_trgm_idx`: GIN trigram index (pg_trgm) on name, for the typo-forgiving search.
 
 They live in a migration and not in `Product.Meta.indexes` because the local `make run` uses

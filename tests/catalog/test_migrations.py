@@ -1,14 +1,15 @@
-"""The search indexes' migration, which runs SQL of its own on PostgreSQL only."""
-
-import importlib
+"""The catalog's search migrations, which run SQL of their own on PostgreSQL only."""
 
 import pytest
-from django.apps import apps
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
-migration = importlib.import_module("catalog.migrations.0002_product_search_indexes")
+from catalog.models import Product, StoredSearchDocument, product_search_vector
+from tests.factories import ProductFactory
 
-SEARCH_INDEXES = {"products_search_idx", "products_name_trgm_idx"}
+LATEST = ("catalog", "0004_product_search_document")
+BEFORE_SEARCH_INDEXES = ("catalog", "0001_initial")
+BEFORE_STORED_DOCUMENT = ("catalog", "0003_product_active_name_idx")
 
 
 def product_indexes():
@@ -17,21 +18,74 @@ def product_indexes():
         return {name for (name,) in cursor.fetchall()}
 
 
-def run(operation):
-    # As the migration runs: outside a transaction, since the indexes build CONCURRENTLY.
-    with connection.schema_editor(atomic=False) as schema_editor:
-        operation(apps, schema_editor)
+def product_columns():
+    with connection.cursor() as cursor:
+        return {column.name for column in connection.introspection.get_table_description(
+            cursor, "products"
+        )}  # fmt: skip
+
+
+def migrate(target):
+    executor = MigrationExecutor(connection)
+    executor.migrate([target])
+
+
+@pytest.fixture
+def back_to_latest(postgresql):
+    yield
+    migrate(LATEST)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_search_indexes_migration_reverses_and_applies_again(postgresql):
-    try:
-        run(migration.drop_search_indexes)
-        assert not product_indexes() & SEARCH_INDEXES
-        run(migration.create_search_indexes)
-        assert product_indexes() >= SEARCH_INDEXES
-        run(migration.create_search_indexes)  # again, as a retry after a failed build would
-        assert product_indexes() >= SEARCH_INDEXES
-    finally:
-        if not product_indexes() >= SEARCH_INDEXES:
-            run(migration.create_search_indexes)
+def test_search_migrations_reverse_and_apply_again(back_to_latest):
+    migrate(BEFORE_SEARCH_INDEXES)
+    assert "search_document" not in product_columns()
+    assert not product_indexes() & {"products_search_idx", "products_name_trgm_idx"}
+
+    migrate(BEFORE_STORED_DOCUMENT)
+    assert {"products_search_idx", "products_name_trgm_idx"} <= product_indexes()
+
+    migrate(LATEST)
+    assert "search_document" in product_columns()
+    indexes = product_indexes()
+    assert {"products_search_document_idx", "products_name_trgm_idx"} <= indexes
+    assert "products_search_idx" not in indexes  # replaced by the stored document's index
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stored_search_document_is_filled_for_existing_products(back_to_latest):
+    migrate(BEFORE_STORED_DOCUMENT)
+    lamp = ProductFactory(name="Walnut lamp", description="Warm light")
+
+    migrate(LATEST)
+
+    assert Product.objects.search("walnut").get() == lamp
+    assert Product.objects.search("light").get() == lamp
+
+
+def stored_and_computed(product):
+    return (
+        Product.objects.filter(pk=product.pk)
+        .annotate(stored=StoredSearchDocument(), computed=product_search_vector())
+        .values_list("stored", "computed")
+        .get()
+    )
+
+
+def test_search_document_matches_the_expression(postgresql):
+    """The trigger's SQL and product_search_vector() must build the same document."""
+    product = ProductFactory(name="Studio Headphones", description="Closed-back, for mixing.")
+    stored, computed = stored_and_computed(product)
+    assert stored == computed
+
+
+def test_search_document_follows_name_and_description_changes(postgresql):
+    product = ProductFactory(name="Walnut lamp", description="Warm light")
+    product.name = "Oak desk"
+    product.save()
+    Product.objects.filter(pk=product.pk).update(description="Solid and heavy")
+
+    assert not Product.objects.search("walnut").exists()
+    assert Product.objects.search("oak heavy").get() == product
+    stored, computed = stored_and_computed(product)
+    assert stored == computed

@@ -93,6 +93,23 @@ def test_listing_says_when_it_shows_similar_names_for_a_typo(client, postgresql)
     assert "No exact matches for “headphnes”" in text(response)
 
 
+def test_listing_forgives_typos_only_when_nothing_matches_exactly(client, postgresql):
+    ProductFactory(name="Walnut lamp")
+    ProductFactory(name="Walnut lamb rug")
+    response = client.get(LISTING, {"q": "lamp"})
+    assert shown(response) == ["Walnut lamp"]
+    assert "No exact matches" not in text(response)
+
+
+def test_category_page_forgives_typos_within_the_category(client, postgresql):
+    audio = CategoryFactory(slug="audio")
+    ProductFactory(name="Studio Headphones", category=audio)
+    ProductFactory(name="Travel Headphones")
+    response = client.get("/categories/audio/", {"q": "headphnes"})
+    assert shown(response) == ["Studio Headphones"]
+    assert "No exact matches for “headphnes”" in text(response)
+
+
 def test_listing_filters_by_category_with_its_sub_categories(client):
     audio = CategoryFactory(name="Audio", slug="audio")
     ProductFactory(name="Studio Headphones", category=CategoryFactory(parent=audio))
