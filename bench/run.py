@@ -3,7 +3,8 @@
     python -m bench.run [--products 10000] [--duration 10] [--connections 4] [--pin split] ...
 
 1. A throwaway PostgreSQL server (tests.support.postgres), `migrate`, `seed_demo --products N`
-   (timed), `VACUUM ANALYZE`, `collectstatic` into a temporary STATIC_ROOT.
+   (timed), `VACUUM ANALYZE`, `collectstatic` into a temporary STATIC_ROOT; a throwaway Redis
+   (tests.support.redis) as the cache, as ElastiCache in production (`--no-redis`: none).
 2. The shop under gunicorn with the project's own gunicorn.conf.py and production settings
    (DEBUG off, a generated DJANGO_SECRET_KEY, JSON request logs), serving `bench.urls`: the
    shop's URLs plus `/_bench/ceiling/`, a bare view behind the same middleware.
@@ -16,7 +17,11 @@
 5. A table on the terminal, bench/results/<timestamp>.json (and latest.json), and a chart
    (<timestamp>.png, latest.png).
 
-CPU split (`--pin split`, the default): gunicorn on CPU 1; wrk and PostgreSQL on CPU 0. The
+Visitors without a session get catalog pages from the cache (catalog/page_cache.py): the home,
+listing, category and product pages are measured that way, as anonymous visitors use them, and
+"listing, signed in" shows the listing rendered for every request.
+
+CPU split (`--pin split`, the default): gunicorn on CPU 1; wrk, PostgreSQL and Redis on CPU 0. The
 shop's CPU is what is measured, so it gets a core of its own, as in production where the
 database is another machine (RDS); wrk needs a fraction of a core at these rates and PostgreSQL
 less than the rest (the run prints both, per page). `--pin none` leaves all to the scheduler.
@@ -50,6 +55,7 @@ if str(REPO_ROOT) not in sys.path:
 from tests.support.debian import apt_install, can_apt_install  # noqa: E402
 from tests.support.gunicorn import GunicornServer, minimal_env  # noqa: E402
 from tests.support.postgres import PostgresServer  # noqa: E402
+from tests.support.redis import RedisServer  # noqa: E402
 
 BENCH_DIR = REPO_ROOT / "bench"
 WRK_SCRIPT = BENCH_DIR / "wrk.lua"
@@ -349,7 +355,10 @@ def run_wrk(settings: LoadSettings, url: str, data_file: Path, duration: float) 
 @dataclass
 class Server:
     gunicorn: GunicornServer
-    postgres_pid: int
+    data_store_pids: list[int]  # PostgreSQL, and Redis when the cache is Redis
+
+    def data_store_cpu_seconds(self) -> float:
+        return sum(cpu_seconds(pid) for pid in self.data_store_pids)
 
     def boots(self) -> int:
         return self.gunicorn.stderr.count("Booting worker")
@@ -366,14 +375,14 @@ def measure(
 ) -> dict:
     """One measured wrk run with the CPU each party used meanwhile."""
     boots = server.boots()
-    app_cpu, db_cpu = cpu_seconds(server.gunicorn.pid), cpu_seconds(server.postgres_pid)
+    app_cpu, db_cpu = cpu_seconds(server.gunicorn.pid), server.data_store_cpu_seconds()
     busy = cpu_busy()
     result = run_wrk(load, server.gunicorn.base_url, data_file, duration)
     seconds = result["duration_us"] / 1e6
     requests = max(1, result["requests"])
     latency = result["latency_us"]
     app_cpu = cpu_seconds(server.gunicorn.pid) - app_cpu
-    db_cpu = cpu_seconds(server.postgres_pid) - db_cpu
+    db_cpu = server.data_store_cpu_seconds() - db_cpu
     busy_percent = cpu_busy_percent(busy, cpu_busy())
     # Whatever else ran meanwhile (another test suite, a build): figures are unreliable then.
     other = sum(busy_percent.values()) - 100 * (app_cpu + db_cpu + result["wrk_cpu_s"]) / seconds
@@ -430,6 +439,12 @@ def build_scenarios(fixtures: dict) -> list[Scenario]:
         Scenario("ceiling", "ceiling (bare view)", get),
         Scenario("home", "home", [("GET", "/", {}, None)]),
         Scenario("listing", "listing", [("GET", "/products/", {}, None)]),
+        Scenario(
+            "listing_signed_in",
+            "listing, signed in",
+            [("GET", "/products/", cart_cookie, None)],
+            signed_in=True,
+        ),
         Scenario(
             "listing_search",
             "listing, search",
@@ -509,12 +524,12 @@ def smoke_check(server: GunicornServer, scenario: Scenario) -> None:
 # --- the run -------------------------------------------------------------------------------------
 
 
-def start_server(env: dict, pin_mode: str, postgres_pid: int) -> tuple[Server, float]:
+def start_server(env: dict, pin_mode: str, data_store_pids: list[int]) -> tuple[Server, float]:
     wrapper = ["taskset", "-c", "1"] if pin_mode == "split" else []
     gunicorn = GunicornServer(env=env, inherit_env=False, wrapper=wrapper, start_timeout=60)
     started = time.perf_counter()
     gunicorn.start()
-    return Server(gunicorn, postgres_pid), time.perf_counter() - started
+    return Server(gunicorn, data_store_pids), time.perf_counter() - started
 
 
 def run_place_order(
@@ -564,21 +579,25 @@ def bench(args) -> dict:
             "wrk_connections": args.connections,
             "pin": args.pin,
             "cpu_split": (
-                "gunicorn on CPU 1; wrk and PostgreSQL on CPU 0"
+                "gunicorn on CPU 1; wrk, PostgreSQL and Redis on CPU 0"
                 if args.pin == "split"
                 else "no pinning"
             ),
             "gunicorn_env": overrides,
+            "cache": "Redis" if args.redis else "per-process memory",
         },
     }
     with (
         tempfile.TemporaryDirectory(prefix="bench-") as tmp,
         PostgresServer(extra_conf={"shared_buffers": "256MB"}) as pg,
+        RedisServer() if args.redis else contextlib.nullcontext() as redis,
     ):
         work_dir = Path(tmp)
         pg.psql("CREATE DATABASE shop")
         pg_version = pg.psql("SHOW server_version")
         report["machine"]["postgresql"] = pg_version
+        if redis:
+            overrides = {"REDIS_URL": redis.url, **overrides}
         shop = Shop(shop_env(pg.url_for("shop"), work_dir, overrides), work_dir)
         log(f"PostgreSQL {pg_version} on port {pg.port}; migrating")
         shop.manage("migrate", "--no-input")
@@ -602,15 +621,18 @@ def bench(args) -> dict:
             return {}
         if args.pin == "split":
             pin(pg.pid, {0})
+            if redis:
+                pin(redis.process.pid, {0})
         scenarios = [s for s in build_scenarios(fixtures) if s.key in args.pages]
+        data_store_pids = [pg.pid, *([redis.process.pid] if redis else [])]
 
         startups = []
         for _ in range(max(0, args.start_samples - 1)):
-            server, seconds = start_server(shop.env, args.pin, pg.pid)
+            server, seconds = start_server(shop.env, args.pin, data_store_pids)
             startups.append(seconds)
             server.gunicorn.stop()
             server.gunicorn.cleanup()
-        server, seconds = start_server(shop.env, args.pin, pg.pid)
+        server, seconds = start_server(shop.env, args.pin, data_store_pids)
         startups.append(seconds)
         report["start_to_healthy_s"] = {
             "samples": [round(s, 2) for s in startups],
@@ -663,6 +685,7 @@ def query_specs(fixtures: dict) -> dict:
         "ceiling": {"method": "GET", "path": CEILING_PATH},
         "home": {"method": "GET", "path": "/"},
         "listing": {"method": "GET", "path": "/products/"},
+        "listing_signed_in": {"method": "GET", "path": "/products/", "cookies": cart},
         "listing_search": {
             "method": "GET",
             "path": "/products/?" + urlencode({"q": SEARCH_TERMS_LOAD[0]}),
@@ -814,7 +837,8 @@ def table(report: dict) -> str:
         )
     lines.append(
         "(ratio: req/s over the ceiling's; CPU r.: the ceiling's CPU per request over the page's;"
-        " CPU columns: ms of CPU per request; boots: gunicorn workers started meanwhile;"
+        " CPU columns: ms of CPU per request, db: PostgreSQL and Redis;"
+        " boots: gunicorn workers started meanwhile;"
         " bad: unexpected answers, for Place order the checkouts refused for stock)"
     )
     busy_pages = [
@@ -929,8 +953,8 @@ def write_results(report: dict, directory: Path) -> tuple[Path, Path]:
 
 def parse_args(argv=None):
     all_pages = [
-        "ceiling", "home", "listing", "listing_search", "category", "product", "cart",
-        "add_to_cart", "place_order",
+        "ceiling", "home", "listing", "listing_signed_in", "listing_search", "category",
+        "product", "cart", "add_to_cart", "place_order",
     ]  # fmt: skip
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--products", type=int, default=10_000, help="catalog size (seed_demo)")
@@ -955,6 +979,10 @@ def parse_args(argv=None):
     parser.add_argument(
         "--gunicorn-env", action="append", default=[], metavar="NAME=VALUE",
         help="extra environment for the shop, e.g. GUNICORN_MAX_REQUESTS=0 (repeatable)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--redis", action=argparse.BooleanOptionalAction, default=True,
+        help="a Redis server as the cache (default), as in production; --no-redis: per-process",
     )  # fmt: skip
     parser.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="output folder")
     parser.add_argument(

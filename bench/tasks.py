@@ -45,7 +45,7 @@ from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.contrib.sessions.models import Session  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Max, Min, Sum  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.utils.crypto import get_random_string  # noqa: E402
@@ -221,6 +221,12 @@ def verify_checkout(args):
     }
 
 
+# The pages' own SQL and CPU: rendered, never from the visitors' page cache (the load measures
+# that). These tasks run after the load, when no process serves pages from the cache.
+rendered_pages = override_settings(CATALOG_PAGE_CACHE=False)
+
+
+@rendered_pages
 def count_queries(args):
     """SQL queries of one request of each page, as the shop runs them (test client)."""
     results = {}
@@ -254,6 +260,7 @@ def _percentile(values, fraction):
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
+@rendered_pages
 def search_latency(args):
     """The listing's search SQL, timed at the database.
 
@@ -333,6 +340,7 @@ def _index_names(plan):
         yield from _index_names(child)
 
 
+@rendered_pages
 def profile(args):
     """CPU time per request of each path under the test client, and a pyinstrument profile."""
     from pyinstrument import Profiler

@@ -14,6 +14,8 @@ from django.db import connections, models
 from django.db.models import Case, Expression, F, Q, Value, When
 from django.urls import reverse
 
+from .page_cache import CatalogWritesQuerySet
+
 # Words of a search that the non-PostgreSQL fallback looks for; keeps its SQL small.
 MAX_FALLBACK_SEARCH_WORDS = 8
 
@@ -43,7 +45,7 @@ class StoredSearchDocument(Expression):
         return f"{table}.{connection.ops.quote_name('search_document')}", []
 
 
-class CategoryQuerySet(models.QuerySet):
+class CategoryQuerySet(CatalogWritesQuerySet):
     def active(self):
         """Categories a shopper may see: active, under an active parent.
 
@@ -127,7 +129,7 @@ PRODUCT_ORDERINGS = {
 }
 
 
-class ProductQuerySet(models.QuerySet):
+class ProductQuerySet(CatalogWritesQuerySet):
     def active(self):
         """Products a shopper may see: active, in a category a shopper may see."""
         return self.filter(is_active=True, category__is_active=True).filter(

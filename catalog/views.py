@@ -8,6 +8,7 @@ from reviews.views import product_review_context
 from .categories import active_categories, children_of, top_level
 from .forms import ProductFilterForm
 from .models import Category, Product
+from .page_cache import CachedForVisitorsMixin
 
 PRODUCTS_PER_PAGE = 24
 HOME_SHELF_SIZE = 8
@@ -29,7 +30,7 @@ def breadcrumbs(category, *, current=None):
     return trail
 
 
-class HomeView(TemplateView):
+class HomeView(CachedForVisitorsMixin, TemplateView):
     template_name = "catalog/home.html"
 
     def get_context_data(self, **kwargs):
@@ -101,7 +102,7 @@ class FilteredProductListMixin:
         return context
 
 
-class ProductListView(FilteredProductListMixin, ListView):
+class ProductListView(CachedForVisitorsMixin, FilteredProductListMixin, ListView):
     template_name = "catalog/product_list.html"
 
     def get_filter_form(self):
@@ -116,7 +117,7 @@ class ProductListView(FilteredProductListMixin, ListView):
         )
 
 
-class CategoryDetailView(FilteredProductListMixin, ListView):
+class CategoryDetailView(CachedForVisitorsMixin, FilteredProductListMixin, ListView):
     """A category's page lists the products of the category and of its sub-categories."""
 
     template_name = "catalog/category_detail.html"
@@ -142,7 +143,7 @@ class CategoryDetailView(FilteredProductListMixin, ListView):
         )
 
 
-class ProductDetailView(DetailView):
+class ProductDetailView(CachedForVisitorsMixin, DetailView):
     template_name = "catalog/product_detail.html"
     context_object_name = "product"
 

@@ -122,6 +122,12 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
+# Whole catalog pages for visitors without a session, from the cache (catalog.page_cache). Only
+# with a shared cache, and not with a read replica, whose lag could cache a page already old.
+CATALOG_PAGE_CACHE = env.bool(
+    "CATALOG_PAGE_CACHE", default=bool(REDIS_URL) and "replica" not in DATABASES
+)
+
 # --- Accounts ---------------------------------------------------------------------------------
 
 # Keycloak (OpenID Connect) when KEYCLOAK_URL, KEYCLOAK_REALM and OIDC_RP_CLIENT_ID are set;

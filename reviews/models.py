@@ -4,9 +4,10 @@ from django.db import models
 from django.db.models import Q
 
 from catalog.models import Product
+from catalog.page_cache import CatalogWritesQuerySet
 
 
-class ReviewQuerySet(models.QuerySet):
+class ReviewQuerySet(CatalogWritesQuerySet):
     def approved(self):
         return self.filter(status=Review.Status.APPROVED)
 

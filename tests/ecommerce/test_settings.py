@@ -178,3 +178,24 @@ def test_production_defaults_are_secure():
         31_536_000,
         ["HTTP_X_FORWARDED_PROTO", "https"],
     ]
+
+
+@pytest.mark.parametrize(
+    ("variables", "page_cache"),
+    [
+        ({}, False),  # per-process memory: one process could not see another's changes
+        ({"REDIS_URL": "redis://cache:6379/0"}, True),
+        ({"REDIS_URL": "redis://cache:6379/0", "DB_REPLICA_HOST": "replica"}, False),
+        ({"REDIS_URL": "redis://cache:6379/0", "CATALOG_PAGE_CACHE": "false"}, False),
+    ],
+)
+def test_the_catalog_page_cache_is_on_only_with_a_shared_cache_and_no_replica(
+    variables, page_cache
+):
+    result = run_django(
+        {"DJANGO_SECRET_KEY": "k" * 50, **variables},
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.CATALOG_PAGE_CACHE)",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(page_cache)

@@ -9,7 +9,8 @@ check in both processes' own logs that the requests really reached both.
   the sign-in that merges it, the checkout token, the order placed and shown.
 - A race for the last units across both processes never oversells: 20 shoppers want the last 5
   units and press Place order at once; exactly 5 orders, stock 0, and each of the 15 others is
-  sent back to the cart and told which product ran out.
+  sent back to the cart and told which product ran out. Visitors without a session, whose
+  pages both processes serve from the shared cache, see "Out of stock" on both right after.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import redis
 
 from tests.support.http_proxy import RoundRobinProxy
 from tests.support.shoppers import Shopper, shop_env, shop_server
@@ -87,10 +89,29 @@ def test_the_session_and_cart_follow_the_shopper_from_one_process_to_the_other(s
         assert served_by(servers, hop.trace_id) == [hop.backend], hop
 
 
-def test_a_race_for_the_last_units_across_both_processes_never_oversells(shops):
+def visitors_see(proxy, path: str) -> list[str]:
+    """Two visitors without cookies, one after the other: one on each process."""
+    replies = [Shopper(proxy.port).get(path) for _ in range(2)]
+    assert [reply.status for reply in replies] == [200, 200]
+    assert {reply.backend for reply in replies} == {0, 1}
+    return [reply.body for reply in replies]
+
+
+def cached_catalog_pages(redis_url: str) -> list[bytes]:
+    keys = redis.Redis.from_url(redis_url).keys("*catalog-pages:*")
+    return [key for key in keys if not key.endswith(b"generation")]
+
+
+def test_a_race_for_the_last_units_across_both_processes_never_oversells(shops, faults_redis):
     database, servers, proxy, product_ids = shops
     lamp = product_ids["last-lamp"]
     racers = [Shopper(proxy.port) for _ in range(RACERS)]
+    # Rendered and cached by the first visitors, served from the cache to the next two.
+    for page in visitors_see(proxy, "/products/last-lamp/") + visitors_see(
+        proxy, "/products/last-lamp/"
+    ):
+        assert f"Only {LAST_UNITS} left" in page
+    assert cached_catalog_pages(faults_redis.url)
 
     def get_ready(shopper: Shopper, username: str) -> str:
         assert shopper.sign_in(username).status == 302
@@ -124,6 +145,9 @@ def test_a_race_for_the_last_units_across_both_processes_never_oversells(shops):
         [lamp],
     )
     assert sorted(ordered) == sorted((number, 1) for number in winners)
+
+    for page in visitors_see(proxy, "/products/last-lamp/"):
+        assert "Out of stock" in page and "Add to cart" not in page
 
     losers = [racer for racer, reply in zip(racers, replies, strict=True) if not reply.order_number]
     for shopper in losers:

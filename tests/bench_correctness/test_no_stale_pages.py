@@ -1,15 +1,21 @@
-"""Memoized product cards and filter forms (catalog/rendering.py) never show stale data.
+"""Catalog pages never show stale data, with each of their two speed-ups warm.
 
-The catalog pages render product cards and the filter form through a per-process memo keyed by
-the values they show. These tests prove the promise the memo makes: the HTML is the template's
-own, and a price or stock change (by staff, by a queryset update, by an order taking the last
-unit) or a category change shows on the very next page view, with the memo warm.
+- Memoized product cards and filter forms (catalog/rendering.py), a per-process memo keyed by
+  the values they show: the HTML is the template's own.
+- Whole pages for visitors without a session (catalog/page_cache.py), served while the
+  catalog's generation is unchanged.
+
+Every test runs with the page cache off and on: a price or stock change (by staff in the admin,
+by a queryset update, by an order taking the last unit) or a category change shows on the very
+next page view. The tests commit their changes (transactional tests), as the page cache's
+generation moves on commit.
 """
 
 import uuid
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.template import engines
 from django.test import Client
 from django.urls import reverse
@@ -20,7 +26,7 @@ from orders import services
 from orders.models import Cart, CartItem
 from tests.factories import CategoryFactory, ProductFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 
 LISTING = reverse("catalog:product-list")
 SHIPPING = services.ShippingDetails(
@@ -31,6 +37,14 @@ SHIPPING = services.ShippingDetails(
     city="Berlin",
     country="Germany",
 )
+
+
+@pytest.fixture(autouse=True, params=["page cache off", "page cache on"])
+def _page_cache(request, settings):
+    settings.CATALOG_PAGE_CACHE = request.param == "page cache on"
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
