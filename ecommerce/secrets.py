@@ -1,7 +1,8 @@
 """Database credentials from AWS Secrets Manager.
 
 The secret is the JSON that RDS manages and rotates: `username`, `password`, and optionally
-`host`, `port`, `dbname`, `engine`. It is read once per process at start-up and again only when
+`host`, `port`, `dbname`, `engine`. It is read once per process at start-up (under gunicorn, by
+the master, whose forked workers inherit it) and again, in the process that needs it, only when
 PostgreSQL refuses the password (after a rotation); see ecommerce.postgres.base.
 """
 

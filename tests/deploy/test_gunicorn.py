@@ -162,6 +162,7 @@ def test_defaults_suit_a_small_task_behind_an_alb():
     assert config["graceful_timeout"] == 25 < ECS_STOP_TIMEOUT
     assert config["keepalive"] == 75 > ALB_IDLE_TIMEOUT
     assert config["max_requests"] > 0 and 0 < config["max_requests_jitter"] < config["max_requests"]
+    assert config["preload_app"] is True  # a replaced worker forks, it does not import again
     assert config["forwarded_allow_ips"] == "*"
     assert config["accesslog"] is None and config["errorlog"] == "-"
     assert config["control_socket_disable"] is True
