@@ -163,11 +163,13 @@ def place_order(
 @transaction.atomic
 def _place_order(*, user, shipping, checkout_token):
     cart = Cart.objects.select_for_update().filter(user=user).first()
-    existing = Order.objects.filter(user=user, checkout_token=checkout_token).first()
-    if existing is not None:
-        return existing, False
     items = list(cart.items.order_by("product_id")) if cart else []
     if not items:
+        # Placing an order empties the cart: a repeated submit finds it empty, and its order.
+        # (With items added meanwhile, the order's unique token refuses a second order.)
+        existing = Order.objects.filter(user=user, checkout_token=checkout_token).first()
+        if existing is not None:
+            return existing, False
         raise EmptyCart("Your cart is empty.")
 
     # Lock the products in primary-key order, as cancel_order does, so concurrent checkouts
@@ -196,7 +198,7 @@ def _place_order(*, user, shipping, checkout_token):
         shipping_cost=shipping_cost,
         total=subtotal + shipping_cost,
     )
-    OrderItem.objects.bulk_create(
+    order_items = OrderItem.objects.bulk_create(
         OrderItem(
             order=order,
             product=products[item.product_id],
@@ -208,24 +210,24 @@ def _place_order(*, user, shipping, checkout_token):
         for item in items
     )
     cart.items.all().delete()
-    transaction.on_commit(partial(send_order_confirmation, order_id=order.pk))
+    transaction.on_commit(partial(send_order_confirmation, order=order, items=order_items))
     return order, True
 
 
-def send_order_confirmation(*, order_id: int) -> None:
-    """E-mail the shopper their order. Runs after commit; a mail failure is logged, not raised,
-    because the order stands either way."""
+def send_order_confirmation(*, order: Order, items: list[OrderItem]) -> None:
+    """E-mail the shopper their order, as committed. Runs after commit; a mail failure is logged,
+    not raised, because the order stands either way."""
     try:
-        order = Order.objects.with_items().get(pk=order_id)
         send_mail(
             subject=f"Your order {order.number}",
-            message=render_to_string("orders/email/order_confirmation.txt", {"order": order}),
+            message=render_to_string(
+                "orders/email/order_confirmation.txt", {"order": order, "items": items}
+            ),
             from_email=None,
             recipient_list=[order.email],
         )
     except Exception:
-        # Reading the order can fail too (the database going away right after the commit).
-        logger.exception("Could not send the confirmation of order id %s", order_id)
+        logger.exception("Could not send the confirmation of order id %s", order.pk)
 
 
 @transaction.atomic

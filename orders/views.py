@@ -92,9 +92,21 @@ class CheckoutView(LoginRequiredMixin, FormView):
         the cart itself, under lock (services.place_order)."""
         return summarize_current_cart(self.request)
 
+    def checkout_token(self):
+        """One token per checkout, kept in the session so every tab shows the same one; a new
+        one once an order has used it. Checked when the form is shown, so that placing the
+        order need not write the session."""
+        session, user = self.request.session, self.request.user
+        token = session.get(SESSION_CHECKOUT_TOKEN)
+        if token is None or (
+            self.request.method == "GET"
+            and Order.objects.filter(user=user, checkout_token=token).exists()
+        ):
+            token = session[SESSION_CHECKOUT_TOKEN] = str(uuid.uuid4())
+        return token
+
     def get_initial(self):
-        # One token per checkout, kept in the session so every tab shows the same one.
-        token = self.request.session.setdefault(SESSION_CHECKOUT_TOKEN, str(uuid.uuid4()))
+        token = self.checkout_token()
         user = self.request.user
         initial = {"email": user.email, "name": user.get_full_name(), "checkout_token": token}
         # A submitted form shows what was submitted, never these: no need to look them up.
@@ -136,7 +148,6 @@ class CheckoutView(LoginRequiredMixin, FormView):
         except services.CartError as error:
             messages.error(self.request, str(error))
             return redirect("orders:cart")
-        self.request.session.pop(SESSION_CHECKOUT_TOKEN, None)
         if created:
             messages.success(self.request, f"Thank you! Your order {order.number} is placed.")
         else:

@@ -192,6 +192,27 @@ def test_double_submit_of_the_checkout_form_yields_one_order(checkout_client):
 
 
 @pytest.mark.django_db
+def test_the_next_checkout_after_an_order_has_a_new_token_and_places_a_new_order(
+    checkout_client,
+):
+    client, user = checkout_client
+    product = ProductFactory(stock=5)
+    cart = cart_of(user, (product, 1))
+    first_token = checkout_token(client)
+    client.post(reverse("orders:checkout"), {**CHECKOUT_FORM, "checkout_token": first_token})
+
+    CartItemFactory(cart=cart, product=product, quantity=2)
+    second_token = checkout_token(client)
+    assert second_token != first_token
+    client.post(reverse("orders:checkout"), {**CHECKOUT_FORM, "checkout_token": second_token})
+
+    assert sorted(Order.objects.filter(user=user).values_list("items__quantity", flat=True)) == [
+        1,
+        2,
+    ]
+
+
+@pytest.mark.django_db
 def test_checkout_sends_the_shopper_back_to_the_cart_naming_the_item_that_ran_out(checkout_client):
     client, user = checkout_client
     product = ProductFactory(name="Walnut Shelf", stock=2)
@@ -235,7 +256,7 @@ def test_a_failing_mail_server_does_not_undo_the_order(settings, caplog):
     cart_of(user, (ProductFactory(stock=1), 1))
     with caplog.at_level("ERROR"):
         order, _ = place(user)
-        services.send_order_confirmation(order_id=order.pk)
+        services.send_order_confirmation(order=order, items=list(order.items.all()))
     assert Order.objects.filter(pk=order.pk).exists()
     assert f"Could not send the confirmation of order id {order.pk}" in caplog.text
 
