@@ -150,14 +150,18 @@ def place_order(
     Raises OutOfStock naming the product when stock ran out meanwhile, and EmptyCart.
     """
     try:
-        return _place_order(user=user, shipping=shipping, checkout_token=checkout_token)
-    except IntegrityError:
-        # Two submits raced past the token check in separate transactions; the unique
-        # constraint let one win. Return the winner's order.
+        return _place_order(user=user, shipping=shipping, checkout_token=checkout_token), True
+    except (CartError, IntegrityError) as error:
+        # A token already used cannot place an order: a repeat finds the cart empty (placing
+        # the order emptied it) or, with items added since, the unique (user, token) constraint
+        # refuses it, as it does for two submits racing in separate transactions. Looked up
+        # only then, so that an order placed for the first time pays nothing for it.
         existing = Order.objects.filter(user=user, checkout_token=checkout_token).first()
-        if existing is None:
-            raise CartError("This checkout form has expired; please check out again.") from None
-        return existing, False
+        if existing is not None:
+            return existing, False
+        if isinstance(error, CartError):
+            raise
+        raise CartError("This checkout form has expired; please check out again.") from None
 
 
 @transaction.atomic
@@ -165,11 +169,6 @@ def _place_order(*, user, shipping, checkout_token):
     cart = Cart.objects.select_for_update().filter(user=user).first()
     items = list(cart.items.order_by("product_id")) if cart else []
     if not items:
-        # Placing an order empties the cart: a repeated submit finds it empty, and its order.
-        # (With items added meanwhile, the order's unique token refuses a second order.)
-        existing = Order.objects.filter(user=user, checkout_token=checkout_token).first()
-        if existing is not None:
-            return existing, False
         raise EmptyCart("Your cart is empty.")
 
     # Lock the products in primary-key order, as cancel_order does, so concurrent checkouts
@@ -211,7 +210,7 @@ def _place_order(*, user, shipping, checkout_token):
     )
     cart.items.all().delete()
     transaction.on_commit(partial(send_order_confirmation, order=order, items=order_items))
-    return order, True
+    return order
 
 
 def send_order_confirmation(*, order: Order, items: list[OrderItem]) -> None:

@@ -150,6 +150,19 @@ def test_the_same_checkout_token_places_one_order():
     assert Product.objects.get(pk=product.pk).stock == 3
 
 
+@pytest.mark.django_db
+def test_a_used_token_returns_its_order_even_when_the_cart_cannot_be_ordered_now():
+    user = UserFactory()
+    cart = cart_of(user, (ProductFactory(stock=5), 1))
+    token = uuid.uuid4()
+    first, _ = place(user, token)
+    CartItemFactory(cart=cart, product=ProductFactory(stock=0), quantity=1)
+    again, created = place(user, token)
+    assert again == first and not created
+    with pytest.raises(services.OutOfStock):
+        place(user)  # a new checkout is refused as usual
+
+
 @pytest.fixture
 def checkout_client(client):
     user = UserFactory()
