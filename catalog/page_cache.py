@@ -124,6 +124,13 @@ def serves(request) -> bool:
     )
 
 
+def with_csrf_token(html: str, request) -> str:
+    """The page with the visitor's own CSRF token (and cookie) if it has a form that needs one."""
+    if CSRF_PLACEHOLDER not in html:
+        return html
+    return html.replace(CSRF_PLACEHOLDER, get_token(request))
+
+
 @dataclass
 class CachedPage:
     key: str
@@ -131,7 +138,7 @@ class CachedPage:
     html: str | None  # None: not in the cache (or out of date) yet
 
     def response(self, request) -> HttpResponse:
-        response = HttpResponse(self.html.replace(CSRF_PLACEHOLDER, get_token(request)))
+        response = HttpResponse(with_csrf_token(self.html, request))
         patch_vary_headers(response, ["Cookie"])
         return response
 
@@ -143,7 +150,7 @@ class CachedPage:
             cache.set(self.key, (self.generation, html), timeout=PAGE_TIMEOUT_SECONDS)
         except Exception:
             logger.exception("Could not cache a catalog page")
-        response.content = html.replace(CSRF_PLACEHOLDER, get_token(request))
+        response.content = with_csrf_token(html, request)
 
 
 def lookup(request) -> CachedPage | None:

@@ -146,3 +146,10 @@ def test_a_release_with_other_shop_settings_uses_other_keys(settings):
         assert page_cache.release_fingerprint() != before
     finally:
         page_cache.release_fingerprint.cache_clear()
+
+
+def test_a_page_without_a_form_sets_no_csrf_cookie(product):
+    for _ in range(2):  # rendered, then from the cache
+        visitor = Client()
+        get(visitor, "/products/")
+        assert "csrftoken" not in visitor.cookies
