@@ -26,6 +26,7 @@ import functools
 import hashlib
 import logging
 import secrets
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,12 +62,16 @@ SOURCE_SUFFIXES = {".py", ".html", ".txt"}
 @functools.cache
 def release_fingerprint() -> str:
     """A digest of this release: the project's code and templates, the static files' manifest
-    and the shop settings. Computed once per process (a few milliseconds)."""
+    and the shop settings. Computed once per process (ecommerce.wsgi: before gunicorn forks)."""
     digest = hashlib.blake2b(digest_size=8)
     base_dir = Path(settings.BASE_DIR)
     roots = [Path(config.path) for config in apps.get_app_configs()]
     roots += [Path(directory) for engine in settings.TEMPLATES for directory in engine["DIRS"]]
-    for root in sorted({root for root in roots if root.is_relative_to(base_dir)}):
+    # The project's own apps: installed packages are pinned by requirements.txt, and their
+    # files may sit under BASE_DIR too (a virtualenv in the checkout).
+    own = {root for root in roots if root.is_relative_to(base_dir)}
+    own = {root for root in own if not root.is_relative_to(sys.prefix)}
+    for root in sorted(own):
         for path in sorted(root.rglob("*")):
             if path.suffix in SOURCE_SUFFIXES and path.is_file():
                 digest.update(str(path.relative_to(base_dir)).encode())

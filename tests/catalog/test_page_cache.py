@@ -6,9 +6,12 @@ tests/faults/test_two_processes.py; here: what is served from the cache, to whom
 """
 
 import re
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client, RequestFactory
@@ -153,3 +156,22 @@ def test_a_page_without_a_form_sets_no_csrf_cookie(product):
         visitor = Client()
         get(visitor, "/products/")
         assert "csrftoken" not in visitor.cookies
+
+
+def test_the_release_fingerprint_hashes_the_project_s_files_not_installed_packages(monkeypatch):
+    read = []
+    original = Path.read_bytes
+
+    def recording(path):
+        read.append(path)
+        return original(path)
+
+    monkeypatch.setattr(Path, "read_bytes", recording)
+    page_cache.release_fingerprint.cache_clear()
+    try:
+        page_cache.release_fingerprint()
+    finally:
+        page_cache.release_fingerprint.cache_clear()
+    assert Path(page_cache.__file__) in read
+    assert Path(settings.BASE_DIR, "templates", "base.html") in read
+    assert not [path for path in read if path.is_relative_to(sys.prefix)]
