@@ -43,8 +43,9 @@ from django.utils.translation import get_language
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "catalog-pages:generation"
-# Entries expire to bound the cache's memory; freshness comes from the generation alone.
-PAGE_TIMEOUT_SECONDS = 600
+# Freshness comes from the generation. Entries also expire, to bound the cache's memory and
+# what a change could leave behind if the cache was unreachable when it committed.
+PAGE_TIMEOUT_SECONDS = 60
 CSRF_PLACEHOLDER = "csrf-token-placeholder-6c1f0b9e2d"
 # Settings that change what a catalog page shows; part of the release fingerprint.
 FINGERPRINT_SETTINGS = [
@@ -89,7 +90,10 @@ def _new_generation() -> None:
         cache.set(GENERATION_KEY, secrets.token_hex(8), timeout=None)
     except Exception:
         # The pages cached until now stay current until they expire (PAGE_TIMEOUT_SECONDS).
-        logger.exception("Could not mark the cached catalog pages out of date")
+        logger.exception(
+            "Could not mark the cached catalog pages out of date; they expire within %s s",
+            PAGE_TIMEOUT_SECONDS,
+        )
 
 
 def catalog_changed(using: str = "default") -> None:
