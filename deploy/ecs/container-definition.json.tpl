@@ -34,7 +34,8 @@
     ],
     "secrets": [
       {"name": "DJANGO_SECRET_KEY", "valueFrom": "${django_secret_key_arn}"},
-      {"name": "OIDC_RP_CLIENT_SECRET", "valueFrom": "${oidc_client_secret_arn}"}
+      {"name": "OIDC_RP_CLIENT_SECRET", "valueFrom": "${oidc_client_secret_arn}"},
+      {"name": "REDIS_URL", "valueFrom": "${redis_url_arn}"}
     ],
     "mountPoints": [
       {"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": false}

@@ -42,6 +42,9 @@ SAMPLE_VALUES = {
     "oidc_client_secret_arn": (
         "arn:aws:secretsmanager:eu-west-1:123456789012:secret:storefront/oidc-client-secret-GhIjKl"
     ),
+    "redis_url_arn": (
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:storefront/redis-url-MnOpQr"
+    ),
     "log_group": "/ecs/storefront",
 }
 

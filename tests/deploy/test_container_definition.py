@@ -41,7 +41,8 @@ REQUIRED_ENVIRONMENT = {
     "DB_SSLMODE",
     "DB_SSLROOTCERT",
 }
-SECRET_NAMES = {"DJANGO_SECRET_KEY", "OIDC_RP_CLIENT_SECRET"}
+# REDIS_URL carries ElastiCache's auth token (rediss://:token@host:6379/0).
+SECRET_NAMES = {"DJANGO_SECRET_KEY", "OIDC_RP_CLIENT_SECRET", "REDIS_URL"}
 # Names that hold a secret value and so belong in `secrets`, never in `environment`.
 SECRET_LOOKING = re.compile(r"SECRET_KEY|PASSWORD|CLIENT_SECRET|TOKEN|ACCESS_KEY")
 RDS_BUNDLE = "/etc/ssl/certs/rds-global-bundle.pem"
