@@ -96,6 +96,10 @@ class OrderQuerySet(models.QuerySet):
     def with_items(self):
         return self.prefetch_related("items")
 
+    def placed_with(self, user, checkout_token):
+        """The user's order placed with this checkout token (at most one: a unique constraint)."""
+        return self.filter(user=user, checkout_token=checkout_token)
+
 
 class OrderStatus(models.TextChoices):
     PENDING = "pending", "Pending"

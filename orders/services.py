@@ -156,7 +156,7 @@ def place_order(
         # the order emptied it) or, with items added since, the unique (user, token) constraint
         # refuses it, as it does for two submits racing in separate transactions. Looked up
         # only then, so that an order placed for the first time pays nothing for it.
-        existing = Order.objects.filter(user=user, checkout_token=checkout_token).first()
+        existing = Order.objects.placed_with(user, checkout_token).first()
         if existing is not None:
             return existing, False
         if isinstance(error, CartError):

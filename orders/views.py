@@ -99,8 +99,7 @@ class CheckoutView(LoginRequiredMixin, FormView):
         session, user = self.request.session, self.request.user
         token = session.get(SESSION_CHECKOUT_TOKEN)
         if token is None or (
-            self.request.method == "GET"
-            and Order.objects.filter(user=user, checkout_token=token).exists()
+            self.request.method == "GET" and Order.objects.placed_with(user, token).exists()
         ):
             token = session[SESSION_CHECKOUT_TOKEN] = str(uuid.uuid4())
         return token
