@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "health_check",
     "csp",
     "mozilla_django_oidc",
+    # The project package: its management commands (bootstrap_databases); no models.
+    "ecommerce",
     "accounts",
     "catalog",
     "orders",
