@@ -4,6 +4,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+CHECKOV_VENV := .venv-checkov
 LOCAL := .local
 PYTEST_ARGS ?=
 
@@ -20,6 +21,11 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
 # A local-only secret key, generated once per clone and never committed.
 $(LOCAL)/secret-key:
 	mkdir -p $(LOCAL)
@@ -35,7 +41,8 @@ run: $(VENV)/.runtime $(LOCAL)/secret-key
 
 # Installs Debian's Chromium for the browser tests when missing (root on Debian), then starts a
 # throwaway PostgreSQL server (or uses DATABASE_URL when set), runs pytest on it, stops it.
-test: $(VENV)/.dev
+# The Terraform tests need `terraform` on PATH (tests/support/terraform.py).
+test: $(VENV)/.dev $(CHECKOV_VENV)/.installed
 	$(BIN)/python -m tests.support.chromium
 	$(BIN)/python -m tests.support.redis
 	$(BIN)/python -m tests.support.postgres -- $(BIN)/pytest $(PYTEST_ARGS)
@@ -62,7 +69,7 @@ faults: $(VENV)/.dev
 ci: test check lint
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache staticfiles
 
 # The shop against its own stack's ceiling (bench/README.md): a throwaway PostgreSQL, the demo
 # catalog, gunicorn with gunicorn.conf.py and production settings, wrk (installed from Debian's
@@ -77,3 +84,17 @@ $(VENV)/.bench: requirements.txt bench/requirements.txt
 
 bench: $(VENV)/.bench
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Backups of the shop's and Keycloak's databases (deploy/db_backup.py; the system python3 and
+# the PostgreSQL client tools, no virtualenv). Connection from DATABASE_URL or DB_*; see
+# deploy/RUNBOOK.md. `make backup [DATABASES=ecommerce,keycloak]` writes backups/<UTC time>/;
+# `make restore BACKUP=backups/<time> [DATABASES=ecommerce] [FORCE=1]` restores into the existing
+# databases of the same name (FORCE=1: over tables already there).
+.PHONY: backup restore
+backup:
+	$(PYTHON) deploy/db_backup.py backup $(if $(DATABASES),--databases "$(DATABASES)")
+
+restore:
+	$(if $(BACKUP),,$(error Name the backup directory: make restore BACKUP=backups/<time>))
+	$(PYTHON) deploy/db_backup.py restore "$(BACKUP)" $(if $(DATABASES),--databases "$(DATABASES)") \
+		$(if $(filter 1 true yes,$(FORCE)),--force)

@@ -23,11 +23,13 @@
       {"name": "DB_PORT", "value": "${db_port}"},
       {"name": "DB_NAME", "value": "${db_name}"},
       {"name": "DB_USERNAME", "value": "${db_username}"},
+      {"name": "DB_REPLICA_HOST", "value": "${db_replica_host}"},
       {"name": "DB_SSLMODE", "value": "verify-full"},
       {"name": "DB_SSLROOTCERT", "value": "/etc/ssl/certs/rds-global-bundle.pem"},
       {"name": "AWS_REGION", "value": "${aws_region}"},
       {"name": "SECRETS_MANAGER_SECRET_NAME", "value": "${db_secret_name}"},
       {"name": "AWS_STORAGE_BUCKET_NAME", "value": "${media_bucket}"},
+      {"name": "AWS_S3_CUSTOM_DOMAIN", "value": "${media_domain}"},
       {"name": "KEYCLOAK_URL", "value": "${keycloak_url}"},
       {"name": "KEYCLOAK_REALM", "value": "${keycloak_realm}"},
       {"name": "OIDC_RP_CLIENT_ID", "value": "${oidc_client_id}"}

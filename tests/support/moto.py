@@ -53,8 +53,9 @@ def _moto_server_command() -> list[str]:
 class MotoServer:
     """A `moto_server` process on 127.0.0.1 and a free port, recording every request."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, env: dict[str, str] | None = None) -> None:
         self.port = port or _free_port()
+        self._env = env or {}
         self.host = "127.0.0.1"
         self._dir = Path(tempfile.mkdtemp(prefix="moto-"))
         self.recording_path = self._dir / "recording.jsonl"
@@ -99,6 +100,7 @@ class MotoServer:
             **DUMMY_CREDENTIALS,
             "MOTO_ENABLE_RECORDING": "true",
             "MOTO_RECORDER_FILEPATH": str(self.recording_path),
+            **self._env,
         }
         with self.log_path.open("wb") as log:
             self._process = subprocess.Popen(

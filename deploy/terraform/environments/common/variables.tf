@@ -1,0 +1,284 @@
+# The root's inputs. Each environment's terraform.tfvars gives its values; the RDS settings keep
+# the names of deployment-docs/rds-implementation-summary.md ("Terraform Variables").
+
+# --- Where and what ------------------------------------------------------------------------------
+
+variable "aws_region" {
+  description = "AWS region of the whole environment."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "project" {
+  description = "Project name: the first part of every resource name and secret path."
+  type        = string
+  default     = "ecommerce"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.project))
+    error_message = "project: lower-case letters, digits and dashes, 2-21 characters."
+  }
+}
+
+variable "environment" {
+  description = "Environment name (dev, prod): the second part of every name, e.g. ecommerce-dev and the secret ecommerce/dev/database."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,9}$", var.environment))
+    error_message = "environment: lower-case letters and digits, 2-10 characters."
+  }
+}
+
+variable "shop_host_name" {
+  description = "Host name shoppers use, e.g. shop.example.com (ALB host rule, DJANGO_ALLOWED_HOSTS, Keycloak redirect URIs)."
+  type        = string
+}
+
+variable "keycloak_host_name" {
+  description = "Host name of Keycloak, e.g. sso.example.com (ALB host rule, KEYCLOAK_URL)."
+  type        = string
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate for the ALB's HTTPS listener, covering shop_host_name and keycloak_host_name."
+  type        = string
+}
+
+variable "route53_zone_id" {
+  description = "Hosted zone in which to create alias records for the two host names; null leaves DNS to you."
+  type        = string
+  default     = null
+}
+
+variable "alarm_email" {
+  description = "E-mail address subscribed to the alarm topic (confirm the subscription mail); empty for none."
+  type        = string
+  default     = ""
+}
+
+# --- Images ----------------------------------------------------------------------------------------
+
+variable "shop_image" {
+  description = "The shop's image. Null: the ECR repository this configuration creates, tagged shop_image_tag."
+  type        = string
+  default     = null
+}
+
+variable "shop_image_tag" {
+  description = "Tag of the shop's image in the ECR repository this creates (tags are immutable: the release's git commit). Ignored with shop_image."
+  type        = string
+}
+
+variable "keycloak_image" {
+  description = "Keycloak's image; null: the official one at the version modules/keycloak_service pins."
+  type        = string
+  default     = null
+}
+
+# --- Network ---------------------------------------------------------------------------------------
+
+variable "vpc_cidr" {
+  description = "CIDR block of the VPC created when existing_vpc_id is null."
+  type        = string
+  default     = "10.0.0.0/16"
+}
+
+variable "az_count" {
+  description = "Availability zones to spread subnets over (at least 2: the ALB and Multi-AZ RDS need them)."
+  type        = number
+  default     = 2
+}
+
+variable "single_nat_gateway" {
+  description = "One NAT gateway for all zones (cheaper) instead of one per zone (survives a zone outage)."
+  type        = bool
+  default     = true
+}
+
+variable "existing_vpc_id" {
+  description = "Use this VPC instead of creating one (then give the subnet ids too)."
+  type        = string
+  default     = null
+}
+
+variable "existing_public_subnet_ids" {
+  description = "Public subnets of existing_vpc_id, for the ALB."
+  type        = list(string)
+  default     = []
+}
+
+variable "existing_private_subnet_ids" {
+  description = "Private subnets of existing_vpc_id (with a NAT route), for tasks, database and cache."
+  type        = list(string)
+  default     = []
+}
+
+# --- Database (names as in the RDS document) -------------------------------------------------------
+
+variable "rds_instance_class" {
+  description = "RDS instance class."
+  type        = string
+}
+
+variable "rds_engine_version" {
+  description = "PostgreSQL version: a major version (\"15\") lets RDS choose and upgrade the minor one."
+  type        = string
+}
+
+variable "rds_allocated_storage" {
+  description = "Initial storage in GB."
+  type        = number
+}
+
+variable "rds_max_allocated_storage" {
+  description = "Storage autoscaling ceiling in GB."
+  type        = number
+}
+
+variable "rds_multi_az" {
+  description = "A standby in a second zone with automatic failover."
+  type        = bool
+}
+
+variable "rds_backup_retention_period" {
+  description = "Days of automated backups (point-in-time recovery window)."
+  type        = number
+}
+
+variable "rds_deletion_protection" {
+  description = "Refuse to delete the instance (and this Terraform's destroy) until turned off."
+  type        = bool
+}
+
+variable "rds_backup_window" {
+  description = "Daily backup window (UTC), before the maintenance window."
+  type        = string
+  default     = "02:00-03:00"
+}
+
+variable "rds_maintenance_window" {
+  description = "Weekly maintenance window (UTC), at low traffic."
+  type        = string
+  default     = "sun:03:30-sun:04:30"
+}
+
+variable "rds_create_read_replica" {
+  description = "Create a read replica; the shop sends catalog reads to it (DB_REPLICA_HOST)."
+  type        = bool
+  default     = false
+}
+
+variable "rds_enable_user_rotation" {
+  description = "Rotate the shop database user's password with Secrets Manager (AWS's single-user rotation function)."
+  type        = bool
+  default     = true
+}
+
+# --- Cache -----------------------------------------------------------------------------------------
+
+variable "cache_node_type" {
+  description = "ElastiCache node type."
+  type        = string
+  default     = "cache.t4g.micro"
+}
+
+variable "cache_num_cache_clusters" {
+  description = "Redis nodes (primary + replicas); 2 or more turns on automatic failover across zones."
+  type        = number
+  default     = 1
+}
+
+variable "cache_create_replication_group" {
+  description = "Create the Redis replication group (its security group and secrets exist either way)."
+  type        = bool
+  default     = true
+}
+
+# --- Services --------------------------------------------------------------------------------------
+
+variable "shop_desired_count" {
+  description = "Shop tasks to start with (autoscaling moves it between min and max)."
+  type        = number
+  default     = 2
+}
+
+variable "shop_min_capacity" {
+  description = "Fewest shop tasks autoscaling keeps."
+  type        = number
+  default     = 2
+}
+
+variable "shop_max_capacity" {
+  description = "Most shop tasks autoscaling starts."
+  type        = number
+  default     = 6
+}
+
+variable "shop_enable_autoscaling" {
+  description = "Scale the shop's tasks between min and max on CPU and requests per task."
+  type        = bool
+  default     = true
+}
+
+variable "shop_cpu" {
+  description = "CPU units of a shop task (1024 = one vCPU)."
+  type        = number
+  default     = 512
+}
+
+variable "shop_memory" {
+  description = "Memory of a shop task in MiB."
+  type        = number
+  default     = 1024
+}
+
+variable "keycloak_desired_count" {
+  description = "Keycloak tasks (they form one cluster through the database)."
+  type        = number
+  default     = 1
+}
+
+variable "keycloak_admin_console_allowed_cidrs" {
+  description = "Only these CIDRs (1-4, e.g. your office) reach Keycloak's /admin/ through the load balancer; null leaves it open, guarded by the admin's password alone."
+  type        = list(string)
+  default     = null
+}
+
+variable "keycloak_cpu" {
+  description = "CPU units of a Keycloak task."
+  type        = number
+  default     = 1024
+}
+
+variable "keycloak_memory" {
+  description = "Memory of a Keycloak task in MiB."
+  type        = number
+  default     = 2048
+}
+
+# --- Edge and logs ---------------------------------------------------------------------------------
+
+variable "alb_deletion_protection" {
+  description = "Refuse to delete the load balancer until turned off."
+  type        = bool
+  default     = true
+}
+
+variable "force_destroy_buckets" {
+  description = "Let terraform destroy delete the access-log and media buckets with their objects (disposable environments only)."
+  type        = bool
+  default     = false
+}
+
+variable "enable_cloudfront" {
+  description = "Serve product images through CloudFront (else straight from the bucket's domain, which is private: use only for tests)."
+  type        = bool
+  default     = true
+}
+
+variable "log_retention_days" {
+  description = "Days CloudWatch keeps the services', the database's, WAF's and the VPC's logs."
+  type        = number
+  default     = 365
+}

@@ -1,0 +1,593 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+data "aws_vpc" "this" {
+  id = var.vpc_id
+}
+
+locals {
+  partition     = data.aws_partition.current.partition
+  secret_prefix = coalesce(var.secret_prefix, var.name)
+  service_name  = "${var.name}-shop"
+  log_group     = "/ecs/${var.name}/shop"
+  image         = var.image != null ? var.image : "${aws_ecr_repository.this.repository_url}:${var.image_tag != null ? var.image_tag : ""}"
+
+  # THE container definition of the shop (deploy/ecs/container-definition.json.tpl), rendered once.
+  web_container_definitions = templatefile("${path.module}/../../../ecs/container-definition.json.tpl", {
+    container_name         = var.container_name
+    image                  = local.image
+    allowed_hosts          = var.host_name
+    csrf_trusted_origins   = "https://${var.host_name}"
+    db_host                = var.db_host
+    db_port                = tostring(var.db_port)
+    db_name                = var.db_name
+    db_username            = var.db_username
+    aws_region             = var.aws_region
+    db_secret_name         = var.db_secret_name
+    db_replica_host        = var.db_replica_host != null ? var.db_replica_host : ""
+    media_bucket           = var.media_bucket_name
+    media_domain           = var.media_domain_name
+    keycloak_url           = var.keycloak_url
+    keycloak_realm         = var.keycloak_realm
+    oidc_client_id         = var.oidc_client_id
+    django_secret_key_arn  = aws_secretsmanager_secret.django_secret_key.arn
+    oidc_client_secret_arn = var.oidc_client_secret_arn
+    redis_url_arn          = var.redis_url_secret_arn
+    log_group              = aws_cloudwatch_log_group.this.name
+  })
+
+  web_container = one(jsondecode(local.web_container_definitions))
+
+  # One-off tasks: the same container with the command replaced. No port mapping and no
+  # container health check (nothing listens), and their own log stream prefix.
+  one_off_commands = {
+    migrate = ["python", "manage.py", "migrate", "--no-input"]
+    bootstrap = [
+      "python", "manage.py", "bootstrap_databases",
+      "--master-secret", var.bootstrap_secret_arns.master,
+      "--app-secret", var.bootstrap_secret_arns.app,
+      "--keycloak-secret", var.bootstrap_secret_arns.keycloak,
+      "--backup-secret", var.bootstrap_secret_arns.backup,
+    ]
+  }
+  one_off_container_definitions = {
+    for task, command in local.one_off_commands : task => jsonencode([
+      merge(
+        { for key, value in local.web_container : key => value if !contains(["portMappings", "healthCheck"], key) },
+        {
+          command = command
+          logConfiguration = merge(local.web_container.logConfiguration, {
+            options = merge(local.web_container.logConfiguration.options, { "awslogs-stream-prefix" = task })
+          })
+        },
+      )
+    ])
+  }
+
+  # Secrets ECS injects into the container (the template's valueFrom entries).
+  injected_secret_arns = [
+    aws_secretsmanager_secret.django_secret_key.arn,
+    var.oidc_client_secret_arn,
+    var.redis_url_secret_arn,
+  ]
+  bootstrap_secret_arns = distinct([
+    var.bootstrap_secret_arns.master,
+    var.bootstrap_secret_arns.app,
+    var.bootstrap_secret_arns.keycloak,
+    var.bootstrap_secret_arns.backup,
+  ])
+}
+
+# --------------------------------------------------------------------------------------------
+# Cluster, image repository, logs, Django secret key
+# --------------------------------------------------------------------------------------------
+
+resource "aws_ecs_cluster" "this" {
+  name = var.name
+
+  setting {
+    name  = "containerInsights"
+    value = "enabled"
+  }
+
+  tags = { Name = var.name }
+}
+
+resource "aws_ecr_repository" "this" {
+  name                 = "${var.name}/storefront"
+  image_tag_mutability = "IMMUTABLE"
+  force_delete         = var.ecr_force_delete
+
+  image_scanning_configuration {
+    scan_on_push = true
+  }
+
+  encryption_configuration {
+    encryption_type = "KMS"
+    kms_key         = var.kms_key_arn
+  }
+
+  tags = { Name = "${var.name}/storefront" }
+}
+
+resource "aws_ecr_lifecycle_policy" "this" {
+  repository = aws_ecr_repository.this.name
+  policy = jsonencode({
+    rules = [
+      {
+        rulePriority = 1
+        description  = "Expire untagged images after 7 days"
+        selection = {
+          tagStatus   = "untagged"
+          countType   = "sinceImagePushed"
+          countUnit   = "days"
+          countNumber = 7
+        }
+        action = { type = "expire" }
+      },
+      {
+        rulePriority = 2
+        description  = "Keep the last ${var.ecr_keep_images} images (rollbacks)"
+        selection = {
+          tagStatus   = "any"
+          countType   = "imageCountMoreThan"
+          countNumber = var.ecr_keep_images
+        }
+        action = { type = "expire" }
+      },
+    ]
+  })
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = local.log_group
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+
+  tags = { Name = local.log_group }
+}
+
+ephemeral "aws_secretsmanager_random_password" "django_secret_key" {
+  password_length     = 64
+  exclude_punctuation = true
+}
+
+resource "aws_secretsmanager_secret" "django_secret_key" {
+  #checkov:skip=CKV2_AWS_57:Rotating Django's SECRET_KEY invalidates every session and signed token at once; it is rotated by hand with a release (RUNBOOK), using SECRET_KEY_FALLBACKS if needed.
+  name                    = "${local.secret_prefix}/django-secret-key"
+  description             = "Django SECRET_KEY of ${var.name} (injected by ECS as DJANGO_SECRET_KEY)"
+  kms_key_id              = var.kms_key_arn
+  recovery_window_in_days = var.secret_recovery_window_days
+
+  tags = { Name = "${local.secret_prefix}/django-secret-key" }
+}
+
+resource "aws_secretsmanager_secret_version" "django_secret_key" {
+  secret_id                = aws_secretsmanager_secret.django_secret_key.id
+  secret_string_wo         = ephemeral.aws_secretsmanager_random_password.django_secret_key.random_password
+  secret_string_wo_version = 1
+}
+
+# --------------------------------------------------------------------------------------------
+# IAM: execution role (pull, logs, the three injected secrets), task roles
+# --------------------------------------------------------------------------------------------
+
+data "aws_iam_policy_document" "ecs_tasks_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["ecs-tasks.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:ecs:${var.aws_region}:${data.aws_caller_identity.current.account_id}:*"]
+    }
+  }
+}
+
+resource "aws_iam_role" "execution" {
+  name               = "${var.name}-shop-execution"
+  description        = "ECS agent of the shop tasks: pull the image, write logs, inject the three secrets"
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
+
+  tags = { Name = "${var.name}-shop-execution" }
+}
+
+data "aws_iam_policy_document" "execution" {
+  statement {
+    sid       = "EcrAuth"
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"] # this action has no resource-level permissions
+  }
+  statement {
+    sid = "EcrPull"
+    actions = [
+      "ecr:BatchCheckLayerAvailability",
+      "ecr:BatchGetImage",
+      "ecr:GetDownloadUrlForLayer",
+    ]
+    resources = [aws_ecr_repository.this.arn]
+  }
+  statement {
+    sid       = "Logs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
+  }
+  statement {
+    sid       = "InjectedSecrets"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = local.injected_secret_arns
+  }
+  statement {
+    sid       = "DecryptInjectedSecrets"
+    actions   = ["kms:Decrypt"]
+    resources = [var.kms_key_arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["secretsmanager.${var.aws_region}.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:SecretARN"
+      values   = local.injected_secret_arns
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "execution" {
+  name   = "execution"
+  role   = aws_iam_role.execution.id
+  policy = data.aws_iam_policy_document.execution.json
+}
+
+resource "aws_iam_role" "task" {
+  name               = "${var.name}-shop-task"
+  description        = "The shop's code: read its database secret, use the media bucket"
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
+
+  tags = { Name = "${var.name}-shop-task" }
+}
+
+data "aws_iam_policy_document" "task" {
+  statement {
+    sid       = "DatabaseSecret"
+    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+    resources = [var.db_secret_arn]
+  }
+  statement {
+    sid       = "DecryptDatabaseSecret"
+    actions   = ["kms:Decrypt"]
+    resources = [var.kms_key_arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["secretsmanager.${var.aws_region}.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:SecretARN"
+      values   = [var.db_secret_arn]
+    }
+  }
+  statement {
+    sid       = "MediaList"
+    actions   = ["s3:ListBucket"]
+    resources = [var.media_bucket_arn]
+  }
+  statement {
+    sid       = "MediaObjects"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["${var.media_bucket_arn}/*"]
+  }
+}
+
+resource "aws_iam_role_policy" "task" {
+  name   = "task"
+  role   = aws_iam_role.task.id
+  policy = data.aws_iam_policy_document.task.json
+}
+
+resource "aws_iam_role" "bootstrap" {
+  name               = "${var.name}-shop-bootstrap"
+  description        = "One-off database bootstrap: read the master secret and the three users' secrets"
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
+
+  tags = { Name = "${var.name}-shop-bootstrap" }
+}
+
+data "aws_iam_policy_document" "bootstrap" {
+  statement {
+    sid       = "BootstrapSecrets"
+    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+    resources = local.bootstrap_secret_arns
+  }
+  statement {
+    sid       = "DecryptBootstrapSecrets"
+    actions   = ["kms:Decrypt"]
+    resources = [var.kms_key_arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["secretsmanager.${var.aws_region}.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:SecretARN"
+      values   = local.bootstrap_secret_arns
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "bootstrap" {
+  name   = "bootstrap"
+  role   = aws_iam_role.bootstrap.id
+  policy = data.aws_iam_policy_document.bootstrap.json
+}
+
+# --------------------------------------------------------------------------------------------
+# Task definitions: web, migrate, bootstrap
+# --------------------------------------------------------------------------------------------
+
+resource "aws_ecs_task_definition" "web" {
+  family                   = local.service_name
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = var.cpu
+  memory                   = var.memory
+  execution_role_arn       = aws_iam_role.execution.arn
+  task_role_arn            = aws_iam_role.task.arn
+  container_definitions    = local.web_container_definitions
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = "X86_64"
+  }
+
+  # The container's /tmp (read-only root filesystem); see deploy/ecs/README.md.
+  volume {
+    name = "tmp"
+  }
+
+  tags = { Name = local.service_name }
+
+  lifecycle {
+    precondition {
+      condition     = var.image != null || var.image_tag != null
+      error_message = "Give image_tag (the tag pushed to the ECR repository) or image."
+    }
+  }
+}
+
+resource "aws_ecs_task_definition" "one_off" {
+  for_each = local.one_off_container_definitions
+
+  family                   = "${local.service_name}-${each.key}"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = var.cpu
+  memory                   = var.memory
+  execution_role_arn       = aws_iam_role.execution.arn
+  task_role_arn            = each.key == "bootstrap" ? aws_iam_role.bootstrap.arn : aws_iam_role.task.arn
+  container_definitions    = each.value
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = "X86_64"
+  }
+
+  volume {
+    name = "tmp"
+  }
+
+  tags = { Name = "${local.service_name}-${each.key}" }
+}
+
+# --------------------------------------------------------------------------------------------
+# Network: tasks' security group, target group, listener rule
+# --------------------------------------------------------------------------------------------
+
+resource "aws_security_group" "tasks" {
+  name        = "${var.name}-shop-tasks"
+  description = "Shop tasks of ${var.name}: port 8000 from the ALB only"
+  vpc_id      = var.vpc_id
+
+  tags = { Name = "${var.name}-shop-tasks" }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "tasks_from_alb" {
+  security_group_id            = aws_security_group.tasks.id
+  description                  = "gunicorn from the ALB (traffic and health checks)"
+  ip_protocol                  = "tcp"
+  from_port                    = 8000
+  to_port                      = 8000
+  referenced_security_group_id = var.alb_security_group_id
+}
+
+resource "aws_vpc_security_group_egress_rule" "tasks_https" {
+  #checkov:skip=CKV_AWS_382:HTTPS only, to AWS APIs (Secrets Manager, S3, ECR, CloudWatch Logs) and Keycloak's public URL through the NAT gateway; their addresses are not fixed.
+  security_group_id = aws_security_group.tasks.id
+  description       = "HTTPS to AWS APIs and Keycloak's public URL"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = "0.0.0.0/0"
+}
+
+resource "aws_vpc_security_group_egress_rule" "tasks_postgres" {
+  security_group_id = aws_security_group.tasks.id
+  description       = "PostgreSQL (RDS) inside the VPC"
+  ip_protocol       = "tcp"
+  from_port         = 5432
+  to_port           = 5432
+  cidr_ipv4         = data.aws_vpc.this.cidr_block
+}
+
+resource "aws_vpc_security_group_egress_rule" "tasks_redis" {
+  security_group_id = aws_security_group.tasks.id
+  description       = "Redis (ElastiCache, TLS) inside the VPC"
+  ip_protocol       = "tcp"
+  from_port         = 6379
+  to_port           = 6379
+  cidr_ipv4         = data.aws_vpc.this.cidr_block
+}
+
+resource "aws_lb_target_group" "this" {
+  #checkov:skip=CKV_AWS_378:TLS ends at the ALB; targets sit in private subnets and admit port 8000 from the ALB's security group only. The ALB does not verify target certificates, so re-encrypting would add a self-signed certificate per task for little gain.
+  name                          = "${var.name}-shop"
+  target_type                   = "ip"
+  protocol                      = "HTTP"
+  port                          = 8000
+  vpc_id                        = var.vpc_id
+  load_balancing_algorithm_type = "least_outstanding_requests"
+  # Below the container's stopTimeout (30 s), see deploy/ecs/README.md.
+  deregistration_delay = 20
+
+  health_check {
+    enabled             = true
+    path                = "/health/live/"
+    protocol            = "HTTP"
+    port                = "traffic-port"
+    matcher             = "200"
+    interval            = 15
+    timeout             = 5
+    healthy_threshold   = 2
+    unhealthy_threshold = 3
+  }
+
+  tags = { Name = "${var.name}-shop" }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_lb_listener_rule" "this" {
+  listener_arn = var.https_listener_arn
+  priority     = var.listener_rule_priority
+
+  action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.this.arn
+  }
+
+  condition {
+    host_header {
+      values = [var.host_name]
+    }
+  }
+
+  tags = { Name = "${var.name}-shop" }
+}
+
+# --------------------------------------------------------------------------------------------
+# Service and autoscaling
+# --------------------------------------------------------------------------------------------
+
+resource "aws_ecs_service" "this" {
+  name                               = local.service_name
+  cluster                            = aws_ecs_cluster.this.arn
+  task_definition                    = aws_ecs_task_definition.web.arn
+  desired_count                      = var.desired_count
+  launch_type                        = "FARGATE"
+  platform_version                   = "LATEST"
+  deployment_minimum_healthy_percent = 100
+  deployment_maximum_percent         = 200
+  health_check_grace_period_seconds  = var.health_check_grace_period_seconds
+  propagate_tags                     = "SERVICE"
+  enable_ecs_managed_tags            = true
+  enable_execute_command             = false
+
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+
+  network_configuration {
+    subnets          = var.private_subnet_ids
+    security_groups  = [aws_security_group.tasks.id]
+    assign_public_ip = false
+  }
+
+  load_balancer {
+    target_group_arn = aws_lb_target_group.this.arn
+    container_name   = var.container_name
+    container_port   = 8000
+  }
+
+  tags = { Name = local.service_name }
+
+  lifecycle {
+    ignore_changes = [desired_count] # owned by autoscaling
+  }
+
+  # The target group must be attached to the load balancer before the service uses it.
+  depends_on = [aws_lb_listener_rule.this, aws_iam_role_policy.execution]
+}
+
+resource "aws_appautoscaling_target" "this" {
+  count = var.enable_autoscaling ? 1 : 0
+
+  service_namespace  = "ecs"
+  scalable_dimension = "ecs:service:DesiredCount"
+  resource_id        = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.this.name}"
+  min_capacity       = var.min_capacity
+  max_capacity       = var.max_capacity
+
+  lifecycle {
+    precondition {
+      condition     = var.min_capacity <= var.max_capacity
+      error_message = "min_capacity must not exceed max_capacity."
+    }
+  }
+}
+
+resource "aws_appautoscaling_policy" "cpu" {
+  count = var.enable_autoscaling ? 1 : 0
+
+  name               = "${local.service_name}-cpu"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.this[0].service_namespace
+  scalable_dimension = aws_appautoscaling_target.this[0].scalable_dimension
+  resource_id        = aws_appautoscaling_target.this[0].resource_id
+
+  target_tracking_scaling_policy_configuration {
+    target_value       = var.cpu_target_percent
+    scale_in_cooldown  = 300
+    scale_out_cooldown = 60
+    predefined_metric_specification {
+      predefined_metric_type = "ECSServiceAverageCPUUtilization"
+    }
+  }
+}
+
+resource "aws_appautoscaling_policy" "requests" {
+  count = var.enable_autoscaling ? 1 : 0
+
+  name               = "${local.service_name}-requests"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.this[0].service_namespace
+  scalable_dimension = aws_appautoscaling_target.this[0].scalable_dimension
+  resource_id        = aws_appautoscaling_target.this[0].resource_id
+
+  target_tracking_scaling_policy_configuration {
+    target_value       = var.requests_per_target
+    scale_in_cooldown  = 300
+    scale_out_cooldown = 60
+    predefined_metric_specification {
+      predefined_metric_type = "ALBRequestCountPerTarget"
+      resource_label         = "${var.alb_arn_suffix}/${aws_lb_target_group.this.arn_suffix}"
+    }
+  }
+}

@@ -1,0 +1,602 @@
+"""environments/dev applied against moto's server, read back with boto3, then destroyed; and
+the plans of what moto cannot run or does not report back (prod's values: Multi-AZ, deletion
+protection, the read replica; the dev parts moto.tfvars switches off: rotation, autoscaling,
+the Redis replication group; Performance Insights and the services' deployment settings).
+
+The real AWS provider talks to a real HTTP endpoint (moto's server), so every API call the
+operator's `terraform apply` would make is made; what exists afterwards is read with boto3 the
+way an operator's script would. The apply runs once per test run (module-scoped fixture; about
+six minutes in all with the destroy: the provider's waiters dominate).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.support.moto import MotoServer
+from tests.support.shop import PROJECT_ROOT
+from tests.support.terraform import Workspace, planned_resources, var_args
+
+pytestmark = pytest.mark.terraform
+
+NAME = "ecommerce-dev"
+SHOP = f"{NAME}-shop"
+KEYCLOAK = f"{NAME}-keycloak"
+SHOP_HOST = "shop.dev.example.test"
+KEYCLOAK_HOST = "sso.dev.example.test"
+STOP_TIMEOUT = 30  # the container definition's stopTimeout
+
+
+@dataclass
+class Applied:
+    moto: MotoServer
+    workspace: Workspace
+    outputs: dict[str, Any]
+    args: list[str]
+    destroyed: bool = False
+
+    def client(self, service: str) -> Any:
+        return self.moto.client(service)
+
+    @property
+    def instance(self) -> dict[str, Any]:
+        (instance,) = [
+            db
+            for db in self.client("rds").describe_db_instances()["DBInstances"]
+            if not db.get("ReadReplicaSourceDBInstanceIdentifier")
+        ]
+        return instance
+
+    def secret_json(self, secret_id: str) -> dict[str, Any]:
+        return json.loads(
+            self.client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
+        )
+
+    def task_definition(self, family: str = SHOP) -> dict[str, Any]:
+        ecs = self.client("ecs")
+        assert family in ecs.list_task_definition_families(status="ACTIVE")["families"]
+        return ecs.describe_task_definition(taskDefinition=family)["taskDefinition"]
+
+
+def host_args(certificate_arn: str) -> dict[str, str]:
+    return {
+        "shop_host_name": SHOP_HOST,
+        "keycloak_host_name": KEYCLOAK_HOST,
+        "certificate_arn": certificate_arn,
+        "shop_image_tag": "3f2c1ab",
+    }
+
+
+@pytest.fixture(scope="module")
+def moto():
+    # AWS-managed IAM policies (e.g. AmazonRDSEnhancedMonitoringRole) exist in moto only on request.
+    with MotoServer(env={"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def certificate_arn(moto) -> str:
+    acm = moto.client("acm")
+    return acm.request_certificate(
+        DomainName=SHOP_HOST, SubjectAlternativeNames=[KEYCLOAK_HOST], ValidationMethod="DNS"
+    )["CertificateArn"]
+
+
+@pytest.fixture(scope="module")
+def workspace(moto):
+    with Workspace(env=moto.aws_env()) as ws:
+        ws.init("dev")
+        ws.init("prod")
+        yield ws
+
+
+@pytest.fixture(scope="module")
+def applied(moto, workspace, certificate_arn):
+    args = ["-var-file=moto.tfvars", *var_args(host_args(certificate_arn))]
+    workspace.run("dev", "apply", "-auto-approve", "-input=false", *args, timeout=1500)
+    applied = Applied(moto, workspace, workspace.output("dev"), args)
+    yield applied
+    if not applied.destroyed:
+        workspace.run("dev", "destroy", "-auto-approve", "-input=false", *args, timeout=1500)
+
+
+# --- the database --------------------------------------------------------------------------------
+
+
+def test_rds_instance_is_postgresql_15_encrypted_private_and_monitored(applied):
+    db = applied.instance
+    assert db["Engine"] == "postgres"
+    assert db["EngineVersion"].split(".")[0] == "15"
+    assert db["MultiAZ"] is False  # dev's value; prod's is in its plan below
+    assert db["StorageEncrypted"] is True
+    assert db["KmsKeyId"]
+    assert db["PubliclyAccessible"] is False
+    assert db["AllocatedStorage"] == 20
+    assert db["MaxAllocatedStorage"] == 100
+    assert db["BackupRetentionPeriod"] == 7
+    assert db["DeletionProtection"] is False
+    assert db["MonitoringInterval"] == 60
+    assert db["MonitoringRoleArn"]
+    assert "postgresql" in db["EnabledCloudwatchLogsExports"]
+    assert db["PreferredBackupWindow"] and db["PreferredMaintenanceWindow"]
+
+
+def test_parameter_group_forces_tls_and_logs_slow_statements(applied):
+    (group,) = applied.instance["DBParameterGroups"]
+    rds = applied.client("rds")
+    parameters = {
+        p["ParameterName"]: p.get("ParameterValue")
+        for p in rds.describe_db_parameters(DBParameterGroupName=group["DBParameterGroupName"])[
+            "Parameters"
+        ]
+    }
+    assert parameters["rds.force_ssl"] == "1"
+    assert int(parameters["log_min_duration_statement"]) > 0
+
+
+def test_database_admits_5432_only_from_the_tasks_security_groups(applied):
+    ec2 = applied.client("ec2")
+    (group_id,) = [g["VpcSecurityGroupId"] for g in applied.instance["VpcSecurityGroups"]]
+    (group,) = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"]
+    tasks = task_security_groups(applied)
+    sources = set()
+    for rule in group["IpPermissions"]:
+        assert (rule.get("FromPort"), rule.get("ToPort")) == (5432, 5432), rule
+        assert not rule.get("IpRanges") and not rule.get("Ipv6Ranges"), rule
+        sources |= {pair["GroupId"] for pair in rule["UserIdGroupPairs"]}
+    assert {tasks["shop"], tasks["keycloak"]} <= sources
+    # Besides the tasks, only the rotation function may connect (switched off here).
+    assert sources == {tasks["shop"], tasks["keycloak"]}
+
+
+def test_master_password_is_managed_by_rds_in_secrets_manager(applied):
+    secret = applied.instance["MasterUserSecret"]
+    assert secret["SecretArn"] == applied.outputs["db_master_secret_arn"]
+    values = applied.secret_json(secret["SecretArn"])
+    assert set(values) >= {"username", "password"}
+
+
+def test_database_users_have_their_own_secrets(applied):
+    prefix = "ecommerce/dev"
+    expected = {
+        f"{prefix}/database": ("ecom_app_user", "ecommerce"),
+        f"{prefix}/keycloak-database": ("keycloak_user", "keycloak"),
+        f"{prefix}/backup-database": ("backup_user", "ecommerce"),
+    }
+    address = applied.instance["Endpoint"]["Address"]
+    for name, (username, dbname) in expected.items():
+        values = applied.secret_json(name)
+        assert (values["username"], values["dbname"]) == (username, dbname), name
+        assert values["host"] == address
+        assert int(values["port"]) == 5432
+        assert values["engine"] == "postgres"
+        assert len(values["password"]) >= 32
+    passwords = {applied.secret_json(name)["password"] for name in expected}
+    assert len(passwords) == 3
+
+
+def test_generated_passwords_never_enter_the_state(applied):
+    state = applied.workspace.run("dev", "state", "pull").stdout
+    for name in ("ecommerce/dev/database", "ecommerce/dev/keycloak-database"):
+        assert applied.secret_json(name)["password"] not in state
+
+
+# --- alarms --------------------------------------------------------------------------------------
+
+
+def test_every_alarm_notifies_the_sns_topic(applied):
+    topic = applied.outputs["alarm_topic_arn"]
+    assert topic in [t["TopicArn"] for t in applied.client("sns").list_topics()["Topics"]]
+    alarms = applied.client("cloudwatch").describe_alarms()["MetricAlarms"]
+    metrics = {(a["Namespace"], a["MetricName"]) for a in alarms}
+    for metric in ("CPUUtilization", "DatabaseConnections", "FreeStorageSpace"):
+        assert ("AWS/RDS", metric) in metrics, metric
+    for alarm in alarms:
+        assert alarm["AlarmActions"] == [topic], alarm["AlarmName"]
+
+
+def test_dashboard_shows_the_load_balancer_the_services_and_the_database(applied):
+    cloudwatch = applied.client("cloudwatch")
+    body = cloudwatch.get_dashboard(DashboardName=applied.outputs["dashboard_name"])[
+        "DashboardBody"
+    ]
+    for namespace in ("AWS/ApplicationELB", "AWS/ECS", "AWS/RDS"):
+        assert namespace in body, namespace
+    for metric in ("HTTPCode_Target_5XX_Count", "TargetResponseTime", "RequestCount",
+                   "CPUUtilization", "MemoryUtilization", "DatabaseConnections",
+                   "FreeStorageSpace"):  # fmt: skip
+        assert metric in body, metric
+
+
+# --- the shop's service --------------------------------------------------------------------------
+
+
+def task_security_groups(applied) -> dict[str, str]:
+    ecs = applied.client("ecs")
+    cluster = applied.outputs["cluster_name"]
+    found = {}
+    for arn in ecs.list_services(cluster=cluster)["serviceArns"]:
+        (service,) = ecs.describe_services(cluster=cluster, services=[arn])["services"]
+        (group,) = service["networkConfiguration"]["awsvpcConfiguration"]["securityGroups"]
+        found["keycloak" if "keycloak" in service["serviceName"] else "shop"] = group
+    return found
+
+
+def container(task_definition: dict[str, Any]) -> dict[str, Any]:
+    containers = task_definition["containerDefinitions"]
+    return containers[0] if len(containers) == 1 else next(c for c in containers if c["essential"])
+
+
+def test_shop_task_reads_the_variables_the_shop_reads(applied):
+    task = applied.task_definition()
+    shop = container(task)
+    environment = {item["name"]: item["value"] for item in shop["environment"]}
+    db = applied.instance
+    assert environment["DB_HOST"] == db["Endpoint"]["Address"]
+    assert environment["DB_PORT"] == "5432"
+    assert environment["DB_NAME"] == "ecommerce"
+    assert environment["DB_USERNAME"] == "ecom_app_user"
+    assert environment["AWS_REGION"] == "us-east-1"
+    assert environment["SECRETS_MANAGER_SECRET_NAME"] == "ecommerce/dev/database"
+    assert environment["DJANGO_ALLOWED_HOSTS"].split(",")[0] == SHOP_HOST
+    assert environment["DJANGO_CSRF_TRUSTED_ORIGINS"] == f"https://{SHOP_HOST}"
+    assert environment["KEYCLOAK_URL"] == f"https://{KEYCLOAK_HOST}"
+    secrets = {item["name"]: item["valueFrom"] for item in shop["secrets"]}
+    assert set(secrets) == {"DJANGO_SECRET_KEY", "OIDC_RP_CLIENT_SECRET", "REDIS_URL"}
+    secretsmanager = applied.client("secretsmanager")
+    for name in ("DJANGO_SECRET_KEY", "OIDC_RP_CLIENT_SECRET"):
+        assert len(secretsmanager.get_secret_value(SecretId=secrets[name])["SecretString"]) >= 32
+    # REDIS_URL gets its value with the replication group, which moto.tfvars switches off.
+    assert secretsmanager.describe_secret(SecretId=secrets["REDIS_URL"])["Name"].endswith(
+        "/redis-url"
+    )
+    assert task["requiresCompatibilities"] == ["FARGATE"]
+    assert task["networkMode"] == "awsvpc"
+    assert [v["name"] for v in task["volumes"]] == ["tmp"]
+
+
+def resolved_environment(applied, definition: dict[str, Any]) -> dict[str, str]:
+    """The container's environment as ECS would start it: `secrets` fetched and injected
+    (but REDIS_URL, which has no value without the replication group moto cannot run)."""
+    secretsmanager = applied.client("secretsmanager")
+    values = {item["name"]: item["value"] for item in definition["environment"]}
+    for item in definition.get("secrets", []):
+        if item["name"] != "REDIS_URL":
+            values[item["name"]] = secretsmanager.get_secret_value(SecretId=item["valueFrom"])[
+                "SecretString"
+            ]
+    return values
+
+
+def test_shop_starts_with_the_task_definition_and_reaches_the_database_as_its_own_user(applied):
+    """The shop's settings, loaded with exactly the task's environment (its secrets resolved,
+    the database secret read from Secrets Manager at start-up as on ECS), pass Django's deploy
+    checks and connect as ecom_app_user to the ecommerce database on the RDS endpoint."""
+    environment = resolved_environment(applied, container(applied.task_definition()))
+    environment.update(
+        {
+            **applied.moto.aws_env(),
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "ecommerce.settings",
+            "DB_SSLROOTCERT": "/dev/null",  # the RDS bundle is in the image, not here
+        }
+    )
+    script = (
+        "import json, django; django.setup(); from django.conf import settings;"
+        "d = settings.DATABASES['default'];"
+        "print(json.dumps({k: d[k] for k in ('HOST', 'PORT', 'NAME', 'USER')}))"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", script], cwd=PROJECT_ROOT, env=environment,
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr[-3000:]
+    database = json.loads(shown.stdout.strip().splitlines()[-1])
+    assert database | {"PORT": int(database["PORT"])} == {
+        "HOST": applied.instance["Endpoint"]["Address"],
+        "PORT": 5432,
+        "NAME": "ecommerce",
+        "USER": "ecom_app_user",
+    }
+    checked = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=60,
+        check=False,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_execution_role_reads_exactly_the_injected_secrets(applied):
+    task = applied.task_definition()
+    injected = {item["valueFrom"].split(":::")[0] for item in container(task)["secrets"]}
+    readable = secrets_readable_by(applied, task["executionRoleArn"])
+    assert readable == injected
+
+
+def test_task_role_reads_the_database_secret_only(applied):
+    task = applied.task_definition()
+    secretsmanager = applied.client("secretsmanager")
+    app_secret = secretsmanager.describe_secret(SecretId="ecommerce/dev/database")["ARN"]
+    assert secrets_readable_by(applied, task["taskRoleArn"]) == {app_secret}
+
+
+def secrets_readable_by(applied, role_arn: str) -> set[str]:
+    """Resources of every statement that allows secretsmanager:GetSecretValue to the role."""
+    iam = applied.client("iam")
+    role = role_arn.rsplit("/", 1)[1]
+    documents = [
+        iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+        for name in iam.list_role_policies(RoleName=role)["PolicyNames"]
+    ]
+    for attached in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
+        if attached["PolicyArn"].startswith("arn:aws:iam::aws:"):
+            continue  # AWS-managed policies grant no secret
+        policy = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]
+        documents.append(
+            iam.get_policy_version(
+                PolicyArn=attached["PolicyArn"], VersionId=policy["DefaultVersionId"]
+            )["PolicyVersion"]["Document"]
+        )
+    readable: set[str] = set()
+    for document in documents:
+        if isinstance(document, str):
+            document = json.loads(document)
+        for statement in document["Statement"]:
+            actions = statement["Action"]
+            actions = [actions] if isinstance(actions, str) else actions
+            if statement["Effect"] == "Allow" and "secretsmanager:GetSecretValue" in actions:
+                resources = statement["Resource"]
+                readable |= {resources} if isinstance(resources, str) else set(resources)
+    return readable
+
+
+def test_migrations_and_bootstrap_are_one_off_tasks_not_run_by_the_web_tasks(applied):
+    web = container(applied.task_definition())
+    assert "command" not in web or "migrate" not in " ".join(web.get("command") or [])
+    migrate = container(applied.task_definition(f"{SHOP}-migrate"))
+    assert migrate["command"] == ["python", "manage.py", "migrate", "--no-input"]
+    bootstrap = container(applied.task_definition(f"{SHOP}-bootstrap"))
+    assert bootstrap["command"][:3] == ["python", "manage.py", "bootstrap_databases"]
+    secret_options = dict(zip(bootstrap["command"][3::2], bootstrap["command"][4::2], strict=True))
+    assert set(secret_options) == {
+        "--master-secret", "--app-secret", "--keycloak-secret", "--backup-secret"
+    }  # fmt: skip
+    assert secret_options["--master-secret"] == applied.outputs["db_master_secret_arn"]
+    assert applied.outputs["migrate_command"].startswith("aws ecs run-task ")
+
+
+def test_cluster_has_container_insights_and_runs_the_shop_behind_the_load_balancer(applied):
+    ecs = applied.client("ecs")
+    cluster = applied.outputs["cluster_name"]
+    (described,) = ecs.describe_clusters(clusters=[cluster], include=["SETTINGS"])["clusters"]
+    assert {"name": "containerInsights", "value": "enabled"} in described["settings"]
+    (service,) = ecs.describe_services(cluster=cluster, services=[SHOP])["services"]
+    assert service["launchType"] == "FARGATE"
+    assert service["taskDefinition"] == applied.task_definition()["taskDefinitionArn"]
+    (balancer,) = service["loadBalancers"]
+    assert balancer["targetGroupArn"] == target_groups(applied)["shop"]["TargetGroupArn"]
+    assert balancer["containerPort"] == 8000
+    network = service["networkConfiguration"]["awsvpcConfiguration"]
+    assert network["assignPublicIp"] == "DISABLED"
+
+
+# --- the edge ------------------------------------------------------------------------------------
+
+
+def target_groups(applied) -> dict[str, dict[str, Any]]:
+    groups = applied.client("elbv2").describe_target_groups()["TargetGroups"]
+    return {g["TargetGroupName"].rsplit("-", 1)[1].replace("kc", "keycloak"): g for g in groups}
+
+
+def test_target_groups_probe_liveness_and_drain_before_the_task_stops(applied):
+    groups = target_groups(applied)
+    assert groups["shop"]["HealthCheckPath"] == "/health/live/"
+    assert groups["shop"]["Port"] == 8000
+    assert groups["keycloak"]["HealthCheckPath"] == "/health/ready"
+    assert groups["keycloak"]["HealthCheckPort"] == "9000"
+    elbv2 = applied.client("elbv2")
+    attributes = {
+        a["Key"]: a["Value"]
+        for a in elbv2.describe_target_group_attributes(
+            TargetGroupArn=groups["shop"]["TargetGroupArn"]
+        )["Attributes"]
+    }
+    assert int(attributes["deregistration_delay.timeout_seconds"]) < STOP_TIMEOUT
+
+
+def test_load_balancer_serves_https_redirects_http_and_routes_by_host(applied, certificate_arn):
+    elbv2 = applied.client("elbv2")
+    (alb,) = elbv2.describe_load_balancers()["LoadBalancers"]
+    listeners = {
+        listener["Port"]: listener
+        for listener in elbv2.describe_listeners(LoadBalancerArn=alb["LoadBalancerArn"])[
+            "Listeners"
+        ]
+    }
+    assert set(listeners) == {80, 443}
+    assert listeners[443]["Protocol"] == "HTTPS"
+    assert [c["CertificateArn"] for c in listeners[443]["Certificates"]] == [certificate_arn]
+    (redirect,) = listeners[80]["DefaultActions"]
+    assert redirect["Type"] == "redirect"
+    assert redirect["RedirectConfig"]["Protocol"] == "HTTPS"
+    hosts = {}
+    for rule in elbv2.describe_rules(ListenerArn=listeners[443]["ListenerArn"])["Rules"]:
+        for condition in rule.get("Conditions", []):
+            if condition.get("Field") == "host-header":
+                (host,) = condition.get("HostHeaderConfig", {}).get("Values") or condition["Values"]
+                hosts[host] = rule["Actions"][0]["TargetGroupArn"]
+    groups = target_groups(applied)
+    assert hosts == {
+        SHOP_HOST: groups["shop"]["TargetGroupArn"],
+        KEYCLOAK_HOST: groups["keycloak"]["TargetGroupArn"],
+    }
+    attributes = {
+        a["Key"]: a["Value"]
+        for a in elbv2.describe_load_balancer_attributes(LoadBalancerArn=alb["LoadBalancerArn"])[
+            "Attributes"
+        ]
+    }
+    assert attributes["access_logs.s3.enabled"] == "true"
+    assert attributes["access_logs.s3.bucket"]
+    assert int(attributes["idle_timeout.timeout_seconds"]) < 75  # below GUNICORN_KEEPALIVE
+
+
+def test_media_bucket_is_private_encrypted_versioned_and_behind_cloudfront(applied):
+    s3 = applied.client("s3")
+    task = container(applied.task_definition())
+    environment = {item["name"]: item["value"] for item in task["environment"]}
+    bucket = environment["AWS_STORAGE_BUCKET_NAME"]
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert all(block.values()) and len(block) == 4
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    assert s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    cloudfront = applied.client("cloudfront")
+    (distribution,) = cloudfront.list_distributions()["DistributionList"]["Items"]
+    assert environment["AWS_S3_CUSTOM_DOMAIN"] == distribution["DomainName"]
+    (origin,) = distribution["Origins"]["Items"]
+    assert origin["DomainName"].startswith(bucket)
+    (access_control,) = cloudfront.list_origin_access_controls()["OriginAccessControlList"]["Items"]
+    assert access_control["SigningBehavior"] == "always"
+    assert access_control["SigningProtocol"] == "sigv4"
+    policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    (reader,) = [
+        statement
+        for statement in policy["Statement"]
+        if "cloudfront.amazonaws.com" in json.dumps(statement.get("Principal"))
+    ]
+    assert reader["Effect"] == "Allow"
+    assert json.dumps(reader["Condition"]).count(distribution["ARN"]) == 1
+
+
+# --- Keycloak and the cache ----------------------------------------------------------------------
+
+
+def test_keycloak_uses_its_own_database_and_user(applied):
+    task = applied.task_definition(KEYCLOAK)
+    keycloak = container(task)
+    assert keycloak["image"].startswith("quay.io/keycloak/keycloak:26.")
+    environment = {item["name"]: item["value"] for item in keycloak["environment"]}
+    assert environment["KC_DB"] == "postgres"
+    url = environment.get("KC_DB_URL") or (
+        f"{environment['KC_DB_URL_HOST']}/{environment['KC_DB_URL_DATABASE']}"
+    )
+    assert applied.instance["Endpoint"]["Address"] in url
+    assert re.search(r"/keycloak(\?|$)", url), url
+    secrets = {item["name"]: item["valueFrom"] for item in keycloak["secrets"]}
+    keycloak_secret = applied.client("secretsmanager").describe_secret(
+        SecretId="ecommerce/dev/keycloak-database"
+    )["ARN"]
+    assert secrets["KC_DB_USERNAME"] == f"{keycloak_secret}:username::"
+    assert secrets["KC_DB_PASSWORD"] == f"{keycloak_secret}:password::"
+    assert environment["KC_HEALTH_ENABLED"] == "true"
+
+
+# --- what moto cannot run: the plans -------------------------------------------------------------
+
+
+def by_type(plan: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    found: dict[str, list[dict[str, Any]]] = {}
+    for resource in planned_resources(plan):
+        found.setdefault(resource["type"], []).append(resource)
+    return found
+
+
+@pytest.fixture(scope="module")
+def dev_plan(applied, certificate_arn) -> dict[str, list[dict[str, Any]]]:
+    """dev planned with its own values, without moto.tfvars: what moto cannot run included."""
+    return by_type(applied.workspace.plan_json("dev", *var_args(host_args(certificate_arn))))
+
+
+def test_dev_rotates_the_shop_database_users_password(dev_plan):
+    (stack,) = dev_plan["aws_serverlessapplicationrepository_cloudformation_stack"]
+    assert "SecretsManagerRDSPostgreSQLRotationSingleUser" in stack["values"]["application_id"]
+    (rotation,) = dev_plan["aws_secretsmanager_secret_rotation"]
+    assert rotation["index"] == "app"
+    assert rotation["values"]["rotation_rules"][0]["automatically_after_days"] > 0
+
+
+def test_database_has_performance_insights_for_seven_days(dev_plan):
+    """moto accepts Performance Insights but does not report it back."""
+    (instance,) = dev_plan["aws_db_instance"]
+    assert instance["values"]["performance_insights_enabled"] is True
+    assert instance["values"]["performance_insights_retention_period"] == 7
+
+
+def test_redis_requires_tls_and_its_url_secret_gets_a_value(dev_plan):
+    (group,) = dev_plan["aws_elasticache_replication_group"]
+    assert group["values"]["engine"] == "redis"
+    assert group["values"]["transit_encryption_enabled"] is True
+    assert str(group["values"]["at_rest_encryption_enabled"]).lower() == "true"
+    assert group["values"]["port"] == 6379
+    versions = [
+        version
+        for version in dev_plan["aws_secretsmanager_secret_version"]
+        if version["address"] == "module.cache.aws_secretsmanager_secret_version.redis_url[0]"
+    ]
+    assert len(versions) == 1
+
+
+def test_services_roll_back_failed_deployments_and_the_shop_scales(dev_plan):
+    """moto keeps neither a service's deployment settings nor autoscaling's tags (moto.tfvars),
+    so these are read from dev's own plan."""
+    resources = dev_plan
+    services = {r["values"]["name"]: r["values"] for r in resources["aws_ecs_service"]}
+    assert set(services) == {SHOP, KEYCLOAK}
+    for values in services.values():
+        assert values["deployment_circuit_breaker"] == [{"enable": True, "rollback": True}]
+        assert values["health_check_grace_period_seconds"] > 0
+    (target,) = resources["aws_appautoscaling_target"]
+    assert target["values"]["resource_id"] == f"service/{NAME}/{SHOP}"
+    metrics = {
+        policy["values"]["target_tracking_scaling_policy_configuration"][0][
+            "predefined_metric_specification"
+        ][0]["predefined_metric_type"]
+        for policy in resources["aws_appautoscaling_policy"]
+    }
+    assert metrics == {"ECSServiceAverageCPUUtilization", "ALBRequestCountPerTarget"}
+
+
+def test_prod_plan_has_multi_az_deletion_protection_and_a_replica(applied, certificate_arn):
+    plan = applied.workspace.plan_json("prod", *var_args(host_args(certificate_arn)))
+    resources = by_type(plan)
+    instances = resources["aws_db_instance"]
+    primary = next(i for i in instances if not i["values"].get("replicate_source_db"))
+    assert primary["values"]["multi_az"] is True
+    assert primary["values"]["deletion_protection"] is True
+    assert primary["values"]["skip_final_snapshot"] is False
+    assert primary["values"]["instance_class"] == "db.t3.medium"
+    (replica,) = [i for i in instances if i["values"].get("replicate_source_db")]
+    assert replica["values"]["publicly_accessible"] is False
+    alarms = {
+        a["values"]["metric_name"]: a["values"] for a in resources["aws_cloudwatch_metric_alarm"]
+    }
+    assert alarms["ReplicaLag"]["namespace"] == "AWS/RDS"
+    assert (
+        alarms["ReplicaLag"]["dimensions"]["DBInstanceIdentifier"]
+        == replica["values"]["identifier"]
+    )
+    assert len(resources["aws_nat_gateway"]) >= 2  # one per zone
+    (cache,) = resources["aws_elasticache_replication_group"]
+    assert cache["values"]["automatic_failover_enabled"] is True
+    assert cache["values"]["multi_az_enabled"] is True
+    (alb,) = resources["aws_lb"]
+    assert alb["values"]["enable_deletion_protection"] is True
+
+
+def test_destroy_removes_the_environment(applied):
+    applied.workspace.run("dev", "destroy", "-auto-approve", "-input=false", *applied.args)
+    applied.destroyed = True
+    rds = applied.client("rds")
+    assert rds.describe_db_instances()["DBInstances"] == []
+    assert applied.client("elbv2").describe_load_balancers()["LoadBalancers"] == []
+    ecs = applied.client("ecs")
+    assert [
+        c for c in ecs.describe_clusters(clusters=[NAME])["clusters"] if c["status"] == "ACTIVE"
+    ] == []
