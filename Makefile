@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-CHECKOV_VENV := .venv-checkov
+CHECKOV_VENV := $(VENV)/checkov
 LOCAL := .local
 PYTEST_ARGS ?=
 
@@ -69,7 +69,7 @@ faults: $(VENV)/.dev
 ci: test check lint
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache staticfiles
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
 
 # The shop against its own stack's ceiling (bench/README.md): a throwaway PostgreSQL, the demo
 # catalog, gunicorn with gunicorn.conf.py and production settings, wrk (installed from Debian's

@@ -183,6 +183,12 @@ def client_version(name: str) -> str:
 # --- backup -------------------------------------------------------------------------------------
 
 
+def now() -> datetime.datetime:
+    # timezone.utc, not Python 3.11's datetime.UTC: this runs with whatever python3 the operator's
+    # machine has (CloudShell's is 3.9).
+    return datetime.datetime.now(datetime.timezone.utc)  # noqa: UP017
+
+
 def backup(databases: Sequence[str], *, root: Path, environ: Mapping[str, str]) -> Path:
     """Dump `databases` into a new directory under `root`; return it."""
     env, maintenance = connection_env(environ)
@@ -196,7 +202,7 @@ def backup(databases: Sequence[str], *, root: Path, environ: Mapping[str, str]) 
             " (make) or --databases."
         )
 
-    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = now().strftime("%Y%m%dT%H%M%SZ")
     final = root / stamp
     partial = root / f"{stamp}.partial"
     if final.exists() or partial.exists():
@@ -218,7 +224,7 @@ def backup(databases: Sequence[str], *, root: Path, environ: Mapping[str, str]) 
             )
         manifest = {
             "format": MANIFEST_FORMAT,
-            "created_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "created_at": now().isoformat(timespec="seconds"),
             "server": describe(env),
             "server_version": server_version,
             "pg_dump_version": client_version("pg_dump"),

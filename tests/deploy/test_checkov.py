@@ -1,8 +1,8 @@
 """checkov over what deploys the shop: deploy/ (Terraform) and the Dockerfile.
 
 No check may fail; a check skipped on purpose carries its reason next to the resource
-(`#checkov:skip=CKV_...:reason`). checkov runs from its own virtualenv (.venv-checkov, made by
-`make test` from requirements-checkov.txt), offline.
+(`#checkov:skip=CKV_...:reason`). checkov runs from its own virtualenv (.venv/checkov, made
+by `make test` from requirements-checkov.txt), offline.
 """
 
 import json
@@ -14,7 +14,7 @@ import pytest
 
 from tests.support.terraform import DEPLOY_DIR, REPO_ROOT, TERRAFORM_DIR
 
-CHECKOV = REPO_ROOT / ".venv-checkov" / "bin" / "checkov"
+CHECKOV = REPO_ROOT / ".venv" / "checkov" / "bin" / "checkov"
 SKIP_COMMENT = re.compile(r"#\s*checkov:skip=([A-Z0-9_]+)(?::(.*))?")
 
 

@@ -21,6 +21,14 @@ MODULES = sorted(path.name for path in MODULES_DIR.iterdir() if path.is_dir())
 BLOCK = re.compile(r'^(resource|data|ephemeral)\s+"([^"]+)"', re.MULTILINE)
 DECLARATION = re.compile(r'^(variable|output)\s+"([^"]+)"', re.MULTILINE)
 TFVAR = re.compile(r"^([a-z_0-9]+)\s*=\s*(.+?)\s*$", re.MULTILINE)
+SECURITY_GROUP_BLOCK = re.compile(
+    r'^resource "(aws_security_group|aws_security_group_rule|aws_vpc_security_group_\w+_rule)"'
+    r' "[^"]+" \{\n(.*?)^\}',
+    re.MULTILINE | re.DOTALL,
+)
+DESCRIPTION = re.compile(r'^\s*description\s*=\s*"((?:[^"\\]|\\.)*)"', re.MULTILINE)
+# What EC2 accepts in a security group's or rule's description (moto accepts anything).
+EC2_DESCRIPTION = re.compile(r"[a-zA-Z0-9. _\-:/()#,@\[\]+=&;{}!$*]*")
 
 
 def tf_files() -> list[Path]:
@@ -73,6 +81,18 @@ def test_only_aws_resources_data_sources_and_ephemeral_resources():
     ]
     assert blocks
     assert [b for b in blocks if not b[2].startswith("aws_")] == []
+
+
+def test_security_group_descriptions_use_only_characters_ec2_accepts():
+    """A real apply fails on, say, an apostrophe in a rule's description; moto lets it pass."""
+    found = [
+        (path.relative_to(TERRAFORM_DIR), description)
+        for path in tf_files()
+        for _, body in SECURITY_GROUP_BLOCK.findall(path.read_text())
+        for description in DESCRIPTION.findall(body)
+    ]
+    assert len(found) > 10
+    assert [f for f in found if not EC2_DESCRIPTION.fullmatch(f[1])] == []
 
 
 def test_every_required_providers_block_pins_aws_to_a_range_with_5_100():

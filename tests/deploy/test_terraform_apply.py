@@ -31,7 +31,6 @@ SHOP = f"{NAME}-shop"
 KEYCLOAK = f"{NAME}-keycloak"
 SHOP_HOST = "shop.dev.example.test"
 KEYCLOAK_HOST = "sso.dev.example.test"
-STOP_TIMEOUT = 30  # the container definition's stopTimeout
 
 
 @dataclass
@@ -156,6 +155,18 @@ def test_database_admits_5432_only_from_the_tasks_security_groups(applied):
     assert sources == {tasks["shop"], tasks["keycloak"]}
 
 
+def test_tasks_reach_postgresql_only_at_the_database(applied):
+    ec2 = applied.client("ec2")
+    (database,) = [g["VpcSecurityGroupId"] for g in applied.instance["VpcSecurityGroups"]]
+    for service, group_id in task_security_groups(applied).items():
+        (group,) = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"]
+        postgres = [r for r in group["IpPermissionsEgress"] if r.get("FromPort") == 5432]
+        assert postgres, service
+        for rule in postgres:
+            assert not rule.get("IpRanges"), (service, rule)
+            assert [pair["GroupId"] for pair in rule["UserIdGroupPairs"]] == [database]
+
+
 def test_master_password_is_managed_by_rds_in_secrets_manager(applied):
     secret = applied.instance["MasterUserSecret"]
     assert secret["SecretArn"] == applied.outputs["db_master_secret_arn"]
@@ -182,10 +193,18 @@ def test_database_users_have_their_own_secrets(applied):
     assert len(passwords) == 3
 
 
-def test_generated_passwords_never_enter_the_state(applied):
+def test_generated_secrets_never_enter_the_state(applied):
     state = applied.workspace.run("dev", "state", "pull").stdout
-    for name in ("ecommerce/dev/database", "ecommerce/dev/keycloak-database"):
-        assert applied.secret_json(name)["password"] not in state
+    secretsmanager = applied.client("secretsmanager")
+    generated = [
+        applied.secret_json(f"ecommerce/dev/{name}")["password"]
+        for name in ("database", "keycloak-database", "backup-database", "keycloak-admin")
+    ] + [
+        secretsmanager.get_secret_value(SecretId=f"ecommerce/dev/{name}")["SecretString"]
+        for name in ("django-secret-key", "oidc-client-secret")
+    ]
+    assert all(len(value) >= 32 for value in generated)
+    assert [value for value in generated if value in state] == []
 
 
 # --- alarms --------------------------------------------------------------------------------------
@@ -275,10 +294,11 @@ def resolved_environment(applied, definition: dict[str, Any]) -> dict[str, str]:
     return values
 
 
-def test_shop_starts_with_the_task_definition_and_reaches_the_database_as_its_own_user(applied):
+def test_shop_settings_from_the_task_definition_pass_deploy_checks_as_ecom_app_user(applied):
     """The shop's settings, loaded with exactly the task's environment (its secrets resolved,
     the database secret read from Secrets Manager at start-up as on ECS), pass Django's deploy
-    checks and connect as ecom_app_user to the ecommerce database on the RDS endpoint."""
+    checks and name ecom_app_user and the ecommerce database on the RDS endpoint. (moto's RDS
+    serves no PostgreSQL; tests/deploy/test_bootstrap.py connects as that user for real.)"""
     environment = resolved_environment(applied, container(applied.task_definition()))
     environment.update(
         {
@@ -408,7 +428,8 @@ def test_target_groups_probe_liveness_and_drain_before_the_task_stops(applied):
             TargetGroupArn=groups["shop"]["TargetGroupArn"]
         )["Attributes"]
     }
-    assert int(attributes["deregistration_delay.timeout_seconds"]) < STOP_TIMEOUT
+    stop_timeout = container(applied.task_definition())["stopTimeout"]
+    assert int(attributes["deregistration_delay.timeout_seconds"]) < stop_timeout
 
 
 def test_load_balancer_serves_https_redirects_http_and_routes_by_host(applied, certificate_arn):

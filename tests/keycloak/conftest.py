@@ -37,13 +37,18 @@ def _in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
-@pytest.fixture(scope="session")
-def keycloak() -> Iterator[KeycloakServer]:
+def require_keycloak() -> None:
+    """Skip the test (fail it under CI) when Keycloak cannot run here."""
     reason = availability()
     if reason is not None:
         if _in_ci():
             pytest.fail(f"Keycloak is required under CI: {reason}", pytrace=False)
         pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def keycloak() -> Iterator[KeycloakServer]:
+    require_keycloak()
     with keycloak_for_tests() as server:
         yield server
 

@@ -424,6 +424,9 @@ class KeycloakServer:
 
     `database` is where it keeps its data (see `prepare_database`). The realm, client id and
     secret come from `realm_file` (by default the committed `deploy/keycloak/realm-shop.json`).
+    `environment` adds variables to the server's environment, e.g. the values of `${NAME}`
+    placeholders in the realm file, which Keycloak substitutes at import (the harness's own
+    variables, such as the database password, take precedence).
     The bootstrap admin of the `master` realm gets a random password per run; the admin REST API
     helpers below sign in with it.
     """
@@ -433,14 +436,21 @@ class KeycloakServer:
         database: KeycloakDatabase,
         *,
         realm_file: str | os.PathLike[str] = REALM_FILE,
+        environment: Mapping[str, str] | None = None,
         version: str = KEYCLOAK_VERSION,
         cache: str | os.PathLike[str] | None = None,
         start_timeout: float | None = None,
     ) -> None:
         self.database = database
         self.realm_file = Path(realm_file)
+        self.extra_environment = dict(environment or {})
         realm = json.loads(self.realm_file.read_text())
         self.realm: str = realm["realm"]
+        # A realm that requires HTTPS for every request (sslRequired "all", as in production)
+        # answers plain HTTP with 403 "HTTPS required", even on 127.0.0.1. Readiness is then the
+        # master realm's discovery document: Keycloak serves no realm before its start-up import
+        # is done (start-dev opens its port after it; `start` answers 503 until then).
+        self._ready_realm = "master" if realm.get("sslRequired") == "all" else self.realm
         client = next(c for c in realm["clients"] if c["clientId"] == CLIENT_ID)
         self.client_id: str = client["clientId"]
         self.client_secret: str = client["secret"]
@@ -501,7 +511,8 @@ class KeycloakServer:
         return self._process is not None and self._process.poll() is None
 
     def start(self) -> None:
-        """Start Keycloak and wait until the realm's discovery document is served."""
+        """Start Keycloak and wait until the realm's discovery document is served (the master
+        realm's, when the realm requires HTTPS for every request)."""
         if self.is_running:
             return
         java = find_java()
@@ -755,6 +766,7 @@ class KeycloakServer:
             for key, value in os.environ.items()
             if not key.startswith(SCRUBBED_ENV_PREFIXES)
         }
+        env.update(self.extra_environment)
         env.update(
             JAVA=str(java),
             # Passwords through the environment, not the command line that `ps` shows.
@@ -793,13 +805,18 @@ class KeycloakServer:
             time.sleep(0.5)
         raise KeycloakError(
             f"Keycloak was not ready after {self.start_timeout:.0f} s "
-            f"({self.discovery_url})\n--- tail of {self.log_path} ---\n{self._log_tail()}"
+            f"({self._ready_url})\n--- tail of {self.log_path} ---\n{self._log_tail()}"
         )
 
+    @property
+    def _ready_url(self) -> str:
+        return f"{self.url}/realms/{self._ready_realm}/.well-known/openid-configuration"
+
     def _discovery_ready(self) -> bool:
+        issuer = f"{self.url}/realms/{self._ready_realm}"
         try:
-            with urllib.request.urlopen(self.discovery_url, timeout=5) as response:  # noqa: S310
-                return json.loads(response.read()).get("issuer") == self.issuer
+            with urllib.request.urlopen(self._ready_url, timeout=5) as response:  # noqa: S310
+                return json.loads(response.read()).get("issuer") == issuer
         except (OSError, ValueError):
             return False
 
@@ -850,25 +867,29 @@ def _group_members(pgid: int) -> list[int]:
 
 
 @contextlib.contextmanager
-def keycloak_for_tests(database_url: str | None = None) -> Iterator[KeycloakServer]:
+def keycloak_for_tests(
+    database_url: str | None = None, *, database_name: str = "keycloak", **server_options: Any
+) -> Iterator[KeycloakServer]:
     """A running KeycloakServer for a test session, stopped and its database dropped afterwards.
 
-    Its `keycloak` database goes on the PostgreSQL server of `database_url` (default:
-    $DATABASE_URL, the suite's throwaway server under `make test`) when that URL is a
-    superuser's; otherwise on a PostgreSQL server of its own.
+    Its database (`database_name`, owned by a role of the same name) goes on the PostgreSQL
+    server of `database_url` (default: $DATABASE_URL, the suite's throwaway server under `make
+    test`) when that URL is a superuser's; otherwise on a PostgreSQL server of its own. A second
+    server in the same run needs another `database_name`: preparing a database drops any earlier
+    one of that name. `server_options` go to KeycloakServer (`realm_file`, `environment`, ...).
     """
     url = database_url if database_url is not None else os.environ.get("DATABASE_URL", "")
     with contextlib.ExitStack() as stack:
         database = None
         if url:
             with contextlib.suppress(NotSuperuserError):
-                database = prepare_database(url)
+                database = prepare_database(url, database_name, database_name)
         if database is None:
             postgres = stack.enter_context(PostgresServer())
             url = postgres.url
-            database = prepare_database(url)
+            database = prepare_database(url, database_name, database_name)
         stack.callback(_drop_quietly, url, database)  # runs after the server has stopped
-        yield stack.enter_context(KeycloakServer(database))
+        yield stack.enter_context(KeycloakServer(database, **server_options))
 
 
 def _drop_quietly(url: str, database: KeycloakDatabase) -> None:

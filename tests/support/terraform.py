@@ -96,7 +96,13 @@ class Workspace:
         self, environment: str, *args: str, timeout: float = 900, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
         """`terraform ARGS` in environments/ENVIRONMENT; raise TerraformError when it fails."""
-        command = [terraform_binary(), f"-chdir={self.environment_dir(environment)}", *args]
+        return self.run_in(self.environment_dir(environment), *args, timeout=timeout, check=check)
+
+    def run_in(
+        self, directory: Path, *args: str, timeout: float = 900, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        """`terraform ARGS` in `directory`, e.g. a root module of a test's own under `root`."""
+        command = [terraform_binary(), f"-chdir={directory}", *args]
         result = subprocess.run(
             [*command, "-no-color"] if args and args[0] != "fmt" else command,
             env=self.env, capture_output=True, text=True, timeout=timeout, check=False,

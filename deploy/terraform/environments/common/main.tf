@@ -86,6 +86,7 @@ module "cache" {
   node_type                  = var.cache_node_type
   num_cache_clusters         = var.cache_num_cache_clusters
   create_replication_group   = var.cache_create_replication_group
+  auth_token_version         = var.cache_auth_token_version
   alarm_topic_arn            = module.rds.alarm_topic_arn
   log_retention_days         = var.log_retention_days
 }
@@ -113,6 +114,7 @@ module "keycloak" {
   db_port                     = module.rds.port
   db_name                     = module.rds.keycloak_db_name
   db_secret_arn               = module.rds.keycloak_secret_arn
+  database_security_group_id  = module.rds.security_group_id
   realm_file                  = local.realm_file
   kms_key_arn                 = module.kms.key_arn
   log_retention_days          = var.log_retention_days
@@ -147,6 +149,9 @@ module "shop" {
   db_secret_arn   = module.rds.app_secret_arn
   db_secret_name  = module.rds.app_secret_name
   db_replica_host = module.rds.replica_address
+
+  database_security_group_id = module.rds.security_group_id
+  cache_security_group_id    = module.cache.security_group_id
   bootstrap_secret_arns = {
     master   = module.rds.master_user_secret_arn
     app      = module.rds.app_secret_arn

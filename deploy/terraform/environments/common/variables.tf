@@ -28,6 +28,12 @@ variable "environment" {
     condition     = can(regex("^[a-z][a-z0-9]{1,9}$", var.environment))
     error_message = "environment: lower-case letters and digits, 2-10 characters."
   }
+
+  # Load balancer and target group names ("<project>-<environment>-shop") allow 32 characters.
+  validation {
+    condition     = length("${var.project}-${var.environment}") <= 27
+    error_message = "project and environment together may have at most 26 characters."
+  }
 }
 
 variable "shop_host_name" {
@@ -66,7 +72,7 @@ variable "shop_image" {
 }
 
 variable "shop_image_tag" {
-  description = "Tag of the shop's image in the ECR repository this creates (tags are immutable: the release's git commit). Ignored with shop_image."
+  description = "Tag of the shop's image in the ECR repository this creates (tags are immutable: the release's git commit). Required; give any value with shop_image, which then wins."
   type        = string
 }
 
@@ -193,6 +199,12 @@ variable "cache_create_replication_group" {
   description = "Create the Redis replication group (its security group and secrets exist either way)."
   type        = bool
   default     = true
+}
+
+variable "cache_auth_token_version" {
+  description = "Bump to rotate Redis' auth token (deploy/RUNBOOK.md, \"Rotating secrets\")."
+  type        = number
+  default     = 1
 }
 
 # --- Services --------------------------------------------------------------------------------------

@@ -5,53 +5,38 @@ data "aws_vpc" "this" {
   id = var.vpc_id
 }
 
+# The realm to import: users dropped, the client pointed at the shop, the secret a placeholder.
+module "realm" {
+  source = "../keycloak_realm"
+
+  realm_file        = var.realm_file
+  shop_host_name    = var.shop_host_name
+  oidc_client_id    = var.oidc_client_id
+  client_secret_env = local.client_secret_env
+}
+
 locals {
   partition     = data.aws_partition.current.partition
   secret_prefix = coalesce(var.secret_prefix, var.name)
   service_name  = "${var.name}-keycloak"
   log_group     = "/ecs/${var.name}/keycloak"
   url           = "https://${var.host_name}"
-  shop_url      = "https://${var.shop_host_name}"
 
   # Environment variable Keycloak substitutes into the realm file at import: with --import-realm
-  # the server replaces ${NAME} placeholders in data/import/*.json with System.getenv(NAME).
+  # the server replaces ${NAME} placeholders in data/import/*.json with the variable NAME.
   client_secret_env = "STOREFRONT_CLIENT_SECRET"
   realm_json_env    = "SHOP_REALM_JSON"
 
-  # --- the realm, rendered from deploy/keycloak/realm-shop.json ------------------------------
-  realm_source = jsondecode(file(var.realm_file))
-  realm_name   = local.realm_source.realm
-
-  realm_clients = concat(
-    [for client in local.realm_source.clients : client if client.clientId != var.oidc_client_id],
-    [for client in local.realm_source.clients : merge(client, {
-      description  = "The Django shop at ${local.shop_url}. Confidential client, authorization code flow with PKCE (S256)."
-      secret       = "$${${local.client_secret_env}}"
-      rootUrl      = local.shop_url
-      baseUrl      = "${local.shop_url}/"
-      redirectUris = ["${local.shop_url}/oidc/callback/"]
-      webOrigins   = ["+"]
-      attributes = merge(client.attributes, {
-        "post.logout.redirect.uris" = "${local.shop_url}/"
-      })
-    }) if client.clientId == var.oidc_client_id],
-  )
-
-  # No demo users (their passwords are public); HTTPS required for every request (the ALB
-  # terminates TLS and sends X-Forwarded-Proto: https).
-  realm = merge(
-    { for key, value in local.realm_source : key => value if key != "users" },
-    {
-      clients     = local.realm_clients
-      sslRequired = "all"
-    },
-  )
-  realm_json = jsonencode(local.realm)
+  # The realm (modules/keycloak_realm, rendered from deploy/keycloak/realm-shop.json).
+  realm_name = module.realm.realm_name
+  realm_json = module.realm.json
 
   # The official image has bash but no curl: the realm is written from an environment variable
   # into the import directory, then Keycloak replaces the shell (PID 1 via ECS's init process).
   start_script = join(" && ", [
     "set -euo pipefail",
+    # Keycloak would store the literal placeholder as the client secret if it were unset.
+    ": \"$${${local.client_secret_env}:?is not set}\"",
     "mkdir -p /opt/keycloak/data/import",
     "printf '%s' \"$${${local.realm_json_env}}\" > /opt/keycloak/data/import/${local.realm_name}-realm.json",
     "unset ${local.realm_json_env}",
@@ -308,10 +293,6 @@ resource "aws_ecs_task_definition" "this" {
       condition     = length(local.container_definitions) < 60000
       error_message = "The container definition (with the realm JSON) is too large for ECS (64 KiB); shrink the realm file."
     }
-    precondition {
-      condition     = length([for client in local.realm_source.clients : client if client.clientId == var.oidc_client_id]) == 1
-      error_message = "The realm file must define exactly one client with clientId = oidc_client_id."
-    }
   }
 }
 
@@ -372,12 +353,12 @@ resource "aws_vpc_security_group_egress_rule" "jgroups" {
 }
 
 resource "aws_vpc_security_group_egress_rule" "postgres" {
-  security_group_id = aws_security_group.tasks.id
-  description       = "PostgreSQL (RDS) inside the VPC"
-  ip_protocol       = "tcp"
-  from_port         = 5432
-  to_port           = 5432
-  cidr_ipv4         = data.aws_vpc.this.cidr_block
+  security_group_id            = aws_security_group.tasks.id
+  description                  = "PostgreSQL (RDS)"
+  ip_protocol                  = "tcp"
+  from_port                    = 5432
+  to_port                      = 5432
+  referenced_security_group_id = var.database_security_group_id
 }
 
 resource "aws_vpc_security_group_egress_rule" "https" {

@@ -153,6 +153,11 @@ variable "db_name" {
   default     = "keycloak"
 }
 
+variable "database_security_group_id" {
+  description = "Security group of the database (modules/rds): the tasks' only PostgreSQL destination."
+  type        = string
+}
+
 variable "db_secret_arn" {
   description = "ARN of keycloak_user's JSON secret; ECS injects its username and password keys as KC_DB_USERNAME / KC_DB_PASSWORD."
   type        = string

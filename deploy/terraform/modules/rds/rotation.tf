@@ -18,7 +18,7 @@ locals {
     }
     aws-us-gov = {
       application_id   = "arn:aws-us-gov:serverlessrepo:us-gov-west-1:023102451235:applications/SecretsManagerRDSPostgreSQLRotationSingleUser"
-      semantic_version = "1.1.397"
+      semantic_version = "1.1.383"
     }
   }
   rotation_app = local.rotation_apps[local.partition]

@@ -1,10 +1,6 @@
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
-data "aws_vpc" "this" {
-  id = var.vpc_id
-}
-
 locals {
   partition     = data.aws_partition.current.partition
   secret_prefix = coalesce(var.secret_prefix, var.name)
@@ -418,7 +414,7 @@ resource "aws_vpc_security_group_ingress_rule" "tasks_from_alb" {
 resource "aws_vpc_security_group_egress_rule" "tasks_https" {
   #checkov:skip=CKV_AWS_382:HTTPS only, to AWS APIs (Secrets Manager, S3, ECR, CloudWatch Logs) and Keycloak's public URL through the NAT gateway; their addresses are not fixed.
   security_group_id = aws_security_group.tasks.id
-  description       = "HTTPS to AWS APIs and Keycloak's public URL"
+  description       = "HTTPS to AWS APIs and the public Keycloak URL"
   ip_protocol       = "tcp"
   from_port         = 443
   to_port           = 443
@@ -426,21 +422,21 @@ resource "aws_vpc_security_group_egress_rule" "tasks_https" {
 }
 
 resource "aws_vpc_security_group_egress_rule" "tasks_postgres" {
-  security_group_id = aws_security_group.tasks.id
-  description       = "PostgreSQL (RDS) inside the VPC"
-  ip_protocol       = "tcp"
-  from_port         = 5432
-  to_port           = 5432
-  cidr_ipv4         = data.aws_vpc.this.cidr_block
+  security_group_id            = aws_security_group.tasks.id
+  description                  = "PostgreSQL (RDS and its replica)"
+  ip_protocol                  = "tcp"
+  from_port                    = 5432
+  to_port                      = 5432
+  referenced_security_group_id = var.database_security_group_id
 }
 
 resource "aws_vpc_security_group_egress_rule" "tasks_redis" {
-  security_group_id = aws_security_group.tasks.id
-  description       = "Redis (ElastiCache, TLS) inside the VPC"
-  ip_protocol       = "tcp"
-  from_port         = 6379
-  to_port           = 6379
-  cidr_ipv4         = data.aws_vpc.this.cidr_block
+  security_group_id            = aws_security_group.tasks.id
+  description                  = "Redis (ElastiCache, TLS)"
+  ip_protocol                  = "tcp"
+  from_port                    = 6379
+  to_port                      = 6379
+  referenced_security_group_id = var.cache_security_group_id
 }
 
 resource "aws_lb_target_group" "this" {

@@ -225,6 +225,16 @@ variable "db_secret_name" {
   type        = string
 }
 
+variable "database_security_group_id" {
+  description = "Security group of the database (modules/rds): the tasks' only PostgreSQL destination."
+  type        = string
+}
+
+variable "cache_security_group_id" {
+  description = "Security group of Redis (modules/cache): the tasks' only Redis destination."
+  type        = string
+}
+
 variable "db_replica_host" {
   description = "Host name of the read replica (DB_REPLICA_HOST: catalog reads go there); null for none."
   type        = string
