@@ -50,6 +50,7 @@ test: $(VENV)/.dev $(CHECKOV_VENV)/.installed
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/hadolint Dockerfile
 
 # Django's system checks and no model change without its migration.

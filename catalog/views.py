@@ -2,9 +2,6 @@ from django.http import Http404
 from django.urls import reverse
 from django.views.generic import DetailView, ListView, TemplateView
 
-from orders.forms import AddToCartForm
-from reviews.views import product_review_context
-
 from .categories import active_categories, children_of, top_level
 from .forms import ProductFilterForm
 from .models import Category, Product
@@ -154,7 +151,5 @@ class ProductDetailView(CachedForVisitorsMixin, DetailView):
         product = self.object
         return super().get_context_data(
             breadcrumbs=breadcrumbs(product.category, current=product.name),
-            add_to_cart_form=AddToCartForm(product=product),
-            **product_review_context(self.request, product),
             **kwargs,
         )

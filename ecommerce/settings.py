@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "catalog",
     "orders",
     "reviews",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -17,13 +17,6 @@ class QuantityForm(forms.Form):
     )
 
 
-class AddToCartForm(QuantityForm):
-    def __init__(self, *args, product, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.product = product
-        self.fields["quantity"].widget.attrs["max"] = max(product.stock, 1)
-
-
 class CheckoutForm(forms.Form):
     # The column's length (Order.email): Django's form field alone would take up to 320.
     email = forms.EmailField(label="E-mail", max_length=254)

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 
 from catalog.views import PRODUCTS_PER_PAGE
-from tests.factories import CategoryFactory, ProductFactory
+from reviews.models import Review
+from tests.factories import CategoryFactory, ProductFactory, ReviewFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -366,12 +367,14 @@ def test_product_page_says_how_much_is_in_stock(client, settings, stock, status)
 
 def test_product_page_includes_the_add_to_cart_form_and_the_reviews(client):
     product = ProductFactory(stock=4)
-    response = client.get(product.get_absolute_url())
-    assert response.context["add_to_cart_form"].product == product
-    assert "reviews" in response.context
-    html = text(response)
+    ReviewFactory(product=product, title="Warm and quiet", status=Review.Status.APPROVED)
+    ReviewFactory(product=product, title="Still waiting", status=Review.Status.PENDING)
+    html = text(client.get(product.get_absolute_url()))
+    assert f'action="{reverse("orders:cart-add", args=[product.slug])}"' in html
     assert "Add to cart" in html
     assert 'id="reviews-heading"' in html
+    assert "Warm and quiet" in html
+    assert "Still waiting" not in html
 
 
 @pytest.mark.parametrize(
