@@ -260,11 +260,11 @@ def shop_env(database_url: str, work_dir: Path, overrides: dict[str, str]) -> di
     """Production settings: DEBUG off, a fresh secret key, hashed static files, JSON logs."""
     return {
         **minimal_env(),
-        "DJANGO_SETTINGS_MODULE": "ecommerce.settings",
+        # The shop's settings with the benchmark's URLconf (bench/settings.py).
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_DEBUG": "false",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_ROOT_URLCONF": "bench.urls",
         "DJANGO_STATIC_ROOT": str(work_dir / "static"),
         "DJANGO_MEDIA_ROOT": str(work_dir / "media"),
         # Confirmation e-mails are rendered and handed to a backend that drops them (no SMTP).

@@ -1,10 +1,10 @@
 """The benchmark's URLconf: the shop's own URLs plus the stack's "ceiling".
 
-`make bench` serves the shop with `DJANGO_ROOT_URLCONF=bench.urls`. `/_bench/ceiling/` is the
-cheapest view the stack can serve: it goes through the same middleware (request log, security,
-WhiteNoise, sessions, CSRF, auth, messages, CSP) and the same gunicorn, but runs no query and
-renders no template. Every page's throughput is reported as a ratio to it, measured in the
-same run. The shop's URLconf (`ecommerce.urls`, the default) never contains it.
+`make bench` serves the shop with `DJANGO_SETTINGS_MODULE=bench.settings`, which selects this.
+`/_bench/ceiling/` is the cheapest view the stack can serve: it goes through the same middleware
+(request log, security, WhiteNoise, sessions, CSRF, auth, messages, CSP) and the same gunicorn,
+but runs no query and renders no template. Every page's throughput is reported as a ratio to it,
+measured in the same run. The shop's URLconf (`ecommerce.urls`) never contains it.
 """
 
 from django.http import HttpResponse

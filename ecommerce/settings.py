@@ -70,8 +70,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
 ]
 
-# The benchmark (bench/) serves its own URLconf: the shop's URLs plus a bare "ceiling" view.
-ROOT_URLCONF = env.str("DJANGO_ROOT_URLCONF", default="ecommerce.urls")
+ROOT_URLCONF = "ecommerce.urls"
 WSGI_APPLICATION = "ecommerce.wsgi.application"
 
 TEMPLATES = [

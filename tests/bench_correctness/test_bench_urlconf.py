@@ -1,4 +1,4 @@
-"""The benchmark's URLconf (bench/urls.py, selected with DJANGO_ROOT_URLCONF)."""
+"""The benchmark's URLconf (bench/urls.py, selected by bench/settings.py)."""
 
 import os
 import subprocess
@@ -37,18 +37,15 @@ def test_the_shop_s_own_urlconf_has_no_ceiling(client):
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"), [(None, "ecommerce.urls"), ("bench.urls", "bench.urls")]
+    ("settings_module", "expected"),
+    [("ecommerce.settings", "ecommerce.urls"), ("bench.settings", "bench.urls")],
 )
-def test_django_root_urlconf_selects_the_urlconf(value, expected):
-    env = {**os.environ, "DJANGO_SECRET_KEY": "x" * 50}
-    env.pop("DJANGO_ROOT_URLCONF", None)
-    if value:
-        env["DJANGO_ROOT_URLCONF"] = value
+def test_only_the_bench_settings_serve_the_bench_urlconf(settings_module, expected):
+    env = {**os.environ, "DJANGO_SECRET_KEY": "x" * 50, "DJANGO_SETTINGS_MODULE": settings_module}
     code = "from django.conf import settings; print(settings.ROOT_URLCONF)"
     result = subprocess.run(
         [sys.executable, "-c", code],
-        env={**env, "DJANGO_SETTINGS_MODULE": "ecommerce.settings"},
-        cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+        env=env, cwd=REPO_ROOT, capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert result.stdout.strip() == expected
 
