@@ -5,6 +5,7 @@ The apply against moto's server is in test_terraform_apply.py.
 """
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -48,8 +49,6 @@ def workspace():
 
 
 def test_terraform_files_are_formatted():
-    import subprocess
-
     result = subprocess.run(
         [terraform_binary(), "fmt", "-check", "-recursive", "-diff", str(TERRAFORM_DIR)],
         capture_output=True, text=True, check=False,

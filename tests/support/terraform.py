@@ -59,7 +59,7 @@ def _tail(text: str, lines: int = 60) -> str:
 
 
 class Workspace:
-    """A copy of `deploy/` with its own CLI configuration, plugin cache and environment.
+    """A copy of `deploy/` with its own CLI configuration and environment.
 
     Usage::
 
@@ -104,7 +104,7 @@ class Workspace:
         """`terraform ARGS` in `directory`, e.g. a root module of a test's own under `root`."""
         command = [terraform_binary(), f"-chdir={directory}", *args]
         result = subprocess.run(
-            [*command, "-no-color"] if args and args[0] != "fmt" else command,
+            [*command, "-no-color"],
             env=self.env, capture_output=True, text=True, timeout=timeout, check=False,
         )  # fmt: skip
         if check and result.returncode != 0:

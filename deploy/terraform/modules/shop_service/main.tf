@@ -196,7 +196,50 @@ resource "aws_iam_role" "execution" {
   tags = { Name = "${var.name}-shop-execution" }
 }
 
+# Reading secrets, per role: GetSecretValue on exactly its secrets, and kms:Decrypt of the key
+# only through Secrets Manager and only for those secrets.
+locals {
+  secrets_read_by = {
+    execution = { arns = local.injected_secret_arns, actions = ["secretsmanager:GetSecretValue"] }
+    task = {
+      arns    = [var.db_secret_arn]
+      actions = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+    }
+    bootstrap = {
+      arns    = local.bootstrap_secret_arns
+      actions = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "read_secrets" {
+  for_each = local.secrets_read_by
+
+  statement {
+    sid       = "ReadSecrets"
+    actions   = each.value.actions
+    resources = each.value.arns
+  }
+  statement {
+    sid       = "DecryptSecrets"
+    actions   = ["kms:Decrypt"]
+    resources = [var.kms_key_arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["secretsmanager.${var.aws_region}.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:SecretARN"
+      values   = each.value.arns
+    }
+  }
+}
+
 data "aws_iam_policy_document" "execution" {
+  source_policy_documents = [data.aws_iam_policy_document.read_secrets["execution"].json]
+
   statement {
     sid       = "EcrAuth"
     actions   = ["ecr:GetAuthorizationToken"]
@@ -216,26 +259,6 @@ data "aws_iam_policy_document" "execution" {
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
   }
-  statement {
-    sid       = "InjectedSecrets"
-    actions   = ["secretsmanager:GetSecretValue"]
-    resources = local.injected_secret_arns
-  }
-  statement {
-    sid       = "DecryptInjectedSecrets"
-    actions   = ["kms:Decrypt"]
-    resources = [var.kms_key_arn]
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = ["secretsmanager.${var.aws_region}.amazonaws.com"]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "kms:EncryptionContext:SecretARN"
-      values   = local.injected_secret_arns
-    }
-  }
 }
 
 resource "aws_iam_role_policy" "execution" {
@@ -253,26 +276,8 @@ resource "aws_iam_role" "task" {
 }
 
 data "aws_iam_policy_document" "task" {
-  statement {
-    sid       = "DatabaseSecret"
-    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
-    resources = [var.db_secret_arn]
-  }
-  statement {
-    sid       = "DecryptDatabaseSecret"
-    actions   = ["kms:Decrypt"]
-    resources = [var.kms_key_arn]
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = ["secretsmanager.${var.aws_region}.amazonaws.com"]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "kms:EncryptionContext:SecretARN"
-      values   = [var.db_secret_arn]
-    }
-  }
+  source_policy_documents = [data.aws_iam_policy_document.read_secrets["task"].json]
+
   statement {
     sid       = "MediaList"
     actions   = ["s3:ListBucket"]
@@ -299,33 +304,10 @@ resource "aws_iam_role" "bootstrap" {
   tags = { Name = "${var.name}-shop-bootstrap" }
 }
 
-data "aws_iam_policy_document" "bootstrap" {
-  statement {
-    sid       = "BootstrapSecrets"
-    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
-    resources = local.bootstrap_secret_arns
-  }
-  statement {
-    sid       = "DecryptBootstrapSecrets"
-    actions   = ["kms:Decrypt"]
-    resources = [var.kms_key_arn]
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = ["secretsmanager.${var.aws_region}.amazonaws.com"]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "kms:EncryptionContext:SecretARN"
-      values   = local.bootstrap_secret_arns
-    }
-  }
-}
-
 resource "aws_iam_role_policy" "bootstrap" {
   name   = "bootstrap"
   role   = aws_iam_role.bootstrap.id
-  policy = data.aws_iam_policy_document.bootstrap.json
+  policy = data.aws_iam_policy_document.read_secrets["bootstrap"].json
 }
 
 # --------------------------------------------------------------------------------------------
