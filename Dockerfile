@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # The shop's production image: gunicorn serving Django, run by ECS (deploy/ecs/).
 #
-#   docker build -t storefront .
+#   docker build --build-arg RELEASE_ID="$(git rev-parse HEAD)" -t storefront .
 #   docker run --rm -p 8000:8000 -e DJANGO_SECRET_KEY=... -e DJANGO_ALLOWED_HOSTS=localhost \
 #       -e DATABASE_URL=postgres://... storefront
 #
@@ -61,6 +61,12 @@ COPY . .
 RUN DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
         python manage.py collectstatic --no-input \
     && python -m compileall -q /app
+
+# The release this image is, e.g. `docker build --build-arg RELEASE_ID="$(git rev-parse HEAD)" .`:
+# cached catalog pages are kept under it (catalog/page_cache.py), so a deploy never serves the
+# previous release's HTML. Without it each process keeps pages of its own.
+ARG RELEASE_ID=""
+ENV RELEASE_ID=${RELEASE_ID}
 
 # The one writable place under a read-only root filesystem (large uploads, tempfile). ECS mounts
 # the task's "tmp" volume here and, because of this VOLUME, copies /tmp's mode (1777) to it, so

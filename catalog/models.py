@@ -14,7 +14,7 @@ from django.db import connections, models
 from django.db.models import Case, Expression, F, Q, Value, When
 from django.urls import reverse
 
-from .page_cache import CatalogWritesQuerySet
+from . import changes
 
 # Words of a search that the non-PostgreSQL fallback looks for; keeps its SQL small.
 MAX_FALLBACK_SEARCH_WORDS = 8
@@ -45,7 +45,20 @@ class StoredSearchDocument(Expression):
         return f"{table}.{connection.ops.quote_name('search_document')}", []
 
 
-class CategoryQuerySet(CatalogWritesQuerySet):
+class CategoryQuerySet(models.QuerySet):
+    # Bulk writes send no signal: they tell catalog.changes here (saves: catalog.signals).
+    def update(self, **kwargs):
+        changes.tree_changed(self.db)
+        return super().update(**kwargs)
+
+    update.alters_data = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        changes.tree_changed(self.db)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    bulk_create.alters_data = True
+
     def active(self):
         """Categories a shopper may see: active, under an active parent.
 
@@ -129,7 +142,49 @@ PRODUCT_ORDERINGS = {
 }
 
 
-class ProductQuerySet(CatalogWritesQuerySet):
+class ProductQuerySet(models.QuerySet):
+    # Bulk writes send no signal: they tell catalog.changes here (saves: catalog.signals).
+    def update(self, **kwargs):
+        moved = None
+        if {"slug", "category", "category_id"} & kwargs.keys():
+            moved = self.model.objects.filter(pk__in=list(self.values_list("pk", flat=True)))
+        changes.products_changed(self, self.db)
+        rows = super().update(**kwargs)
+        if moved is not None:
+            changes.products_changed(moved, self.db)
+        return rows
+
+    update.alters_data = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        changes.changed([changes.LISTING], self.db)  # new products: no page of theirs yet
+        return super().bulk_create(objs, *args, **kwargs)
+
+    bulk_create.alters_data = True
+
+    def change_stock(self, units: dict["Product", int]) -> None:
+        """Add units to each product's stock (remove them: negative), in one UPDATE.
+
+        The products must be locked (select_for_update) and their `stock` read under the lock:
+        only the products whose shown stock changes (`changes.shown_stock`) change pages, so
+        most sales leave every cached page current.
+        """
+        locked = self.filter(pk__in=[product.pk for product in units])
+        # QuerySet.update itself: this method tells catalog.changes less than update() would.
+        models.QuerySet.update(
+            locked,
+            stock=Case(*(When(pk=product.pk, then=F("stock") + n) for product, n in units.items())),
+        )
+        shown_changed = [
+            product.pk
+            for product, n in units.items()
+            if changes.shown_stock(product.stock) != changes.shown_stock(product.stock + n)
+        ]
+        if shown_changed:
+            changes.products_changed(self.model.objects.filter(pk__in=shown_changed), self.db)
+
+    change_stock.alters_data = True
+
     def active(self):
         """Products a shopper may see: active, in a category a shopper may see."""
         return self.filter(is_active=True, category__is_active=True).filter(

@@ -2,6 +2,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.views.generic import DetailView, ListView, TemplateView
 
+from . import changes
 from .categories import active_categories, children_of, top_level
 from .forms import ProductFilterForm
 from .models import Category, Product
@@ -119,6 +120,9 @@ class CategoryDetailView(CachedForVisitorsMixin, FilteredProductListMixin, ListV
 
     template_name = "catalog/category_detail.html"
 
+    def page_scopes(self):
+        return [changes.TREE, changes.category_page(self.kwargs["slug"])]
+
     def get_filter_form(self):
         return ProductFilterForm(self.request.GET)
 
@@ -143,6 +147,9 @@ class CategoryDetailView(CachedForVisitorsMixin, FilteredProductListMixin, ListV
 class ProductDetailView(CachedForVisitorsMixin, DetailView):
     template_name = "catalog/product_detail.html"
     context_object_name = "product"
+
+    def page_scopes(self):
+        return [changes.TREE, changes.product_page(self.kwargs["slug"])]
 
     def get_queryset(self):
         return Product.objects.active().select_related("category__parent")

@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "catalog.context_processors.navigation",
                 "orders.context_processors.cart_summary",
+                "orders.context_processors.shipping_terms",
             ],
         },
     },
@@ -129,6 +130,9 @@ else:
 CATALOG_PAGE_CACHE = env.bool(
     "CATALOG_PAGE_CACHE", default=bool(REDIS_URL) and "replica" not in DATABASES
 )
+# The release (set in the image by the Dockerfile): cached pages of one release are not
+# served by another.
+RELEASE_ID = env.str("RELEASE_ID", default="")
 
 # --- Accounts ---------------------------------------------------------------------------------
 

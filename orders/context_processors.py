@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db.models import Sum
 
 from .carts import SESSION_CART_ID, summarized_unit_count
@@ -17,3 +18,8 @@ def cart_summary(request):
     else:
         return {"cart_item_count": 0}
     return {"cart_item_count": items.aggregate(units=Sum("quantity"))["units"] or 0}
+
+
+def shipping_terms(request):
+    """The free-shipping threshold the footer states (orders.services.shipping_cost_for)."""
+    return {"free_shipping_from": settings.FREE_SHIPPING_FROM}

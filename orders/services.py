@@ -10,7 +10,6 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, When
 from django.template.loader import render_to_string
 
 from catalog.models import Product
@@ -177,10 +176,7 @@ def _place_order(*, user, shipping, checkout_token):
     products = {product.pk: product for product in products.order_by("pk")}
     for item in items:
         _refuse_beyond_stock(products[item.product_id], item.quantity)
-    # One UPDATE for all lines (the rows are locked already, in primary-key order).
-    Product.objects.filter(pk__in=list(products)).update(
-        stock=Case(*(When(pk=item.product_id, then=F("stock") - item.quantity) for item in items))
-    )
+    Product.objects.change_stock({products[item.product_id]: -item.quantity for item in items})
 
     subtotal = sum((products[i.product_id].price * i.quantity for i in items), Decimal("0.00"))
     shipping_cost = shipping_cost_for(subtotal)
@@ -260,9 +256,8 @@ def cancel_order(*, order: Order) -> Order:
     quantities = dict(
         locked.items.filter(product__isnull=False).values_list("product_id", "quantity")
     )
-    list(Product.objects.select_for_update().filter(pk__in=quantities).order_by("pk"))
-    for product_id, quantity in sorted(quantities.items()):
-        Product.objects.filter(pk=product_id).update(stock=F("stock") + quantity)
+    products = Product.objects.select_for_update().filter(pk__in=quantities).order_by("pk")
+    Product.objects.change_stock({product: quantities[product.pk] for product in products})
     locked.status = Order.Status.CANCELLED
     locked.save(update_fields=["status", "updated_at"])
     return locked

@@ -4,10 +4,9 @@ from django.db import models
 from django.db.models import Q
 
 from catalog.models import Product
-from catalog.page_cache import CatalogWritesQuerySet
 
 
-class ReviewQuerySet(CatalogWritesQuerySet):
+class ReviewQuerySet(models.QuerySet):
     def approved(self):
         return self.filter(status=Review.Status.APPROVED)
 

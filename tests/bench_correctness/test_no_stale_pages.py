@@ -3,12 +3,12 @@
 - Memoized product cards and filter forms (catalog/rendering.py), a per-process memo keyed by
   the values they show: the HTML is the template's own.
 - Whole pages for visitors without a session (catalog/page_cache.py), served while the
-  catalog's generation is unchanged.
+  versions of what they show (catalog/changes.py) are unchanged.
 
 Every test runs with the page cache off and on: a price or stock change (by staff in the admin,
 by a queryset update, by an order taking the last unit) or a category change shows on the very
-next page view. The tests commit their changes (transactional tests), as the page cache's
-generation moves on commit.
+next page view. The tests commit their changes (transactional tests), as the versions move on
+commit.
 """
 
 import uuid

@@ -6,21 +6,29 @@ tests/faults/test_two_processes.py; here: what is served from the cache, to whom
 """
 
 import re
-import sys
+import threading
+import uuid
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from catalog import page_cache
-from catalog.models import Product
-from tests.factories import ProductFactory
+from catalog import changes, page_cache
+from catalog.models import Category, Product
+from catalog.views import ProductDetailView
+from orders.services import ShippingDetails, cancel_order, place_order
+from reviews.services import set_review_status
+from tests.factories import (
+    CartItemFactory,
+    CategoryFactory,
+    ProductFactory,
+    ReviewFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -99,7 +107,9 @@ def test_a_visitor_with_messages_waiting_is_not_served_from_the_cache(product):
 
 def test_a_page_rendered_during_a_change_is_not_served_after_it(client, product):
     request = RequestFactory().get(product.get_absolute_url())
-    cached_page = page_cache.lookup(request)  # the generation, read before the page's queries
+    # The versions, read before the page's queries.
+    cached_page = page_cache.lookup(request, [changes.TREE, changes.product_page(product.slug)])
+    cached_page.release_lock()  # so that the next request renders at once
     stale = client.get(product.get_absolute_url())  # the page as it was
     Product.objects.filter(pk=product.pk).update(price=Decimal("12.00"))  # commits meanwhile
     cached_page.store(stale, request)  # the old page arrives in the cache last
@@ -140,15 +150,13 @@ def test_the_cache_is_off_without_the_setting(settings, product):
     assert get(Client(), "/products/")[1] > 0
 
 
-def test_a_release_with_other_shop_settings_uses_other_keys(settings):
-    page_cache.release_fingerprint.cache_clear()
-    before = page_cache.release_fingerprint()
-    settings.LOW_STOCK_THRESHOLD += 1
-    page_cache.release_fingerprint.cache_clear()
-    try:
-        assert page_cache.release_fingerprint() != before
-    finally:
-        page_cache.release_fingerprint.cache_clear()
+def test_a_release_does_not_serve_another_release_s_pages(settings, product):
+    settings.RELEASE_ID = "release-1"
+    get(Client(), "/products/")
+    settings.RELEASE_ID = "release-2"
+    assert get(Client(), "/products/")[1] > 0
+    settings.RELEASE_ID = "release-1"
+    assert get(Client(), "/products/")[1] == 0
 
 
 def test_a_page_without_a_form_sets_no_csrf_cookie(product):
@@ -158,20 +166,157 @@ def test_a_page_without_a_form_sets_no_csrf_cookie(product):
         assert "csrftoken" not in visitor.cookies
 
 
-def test_the_release_fingerprint_hashes_the_project_s_files_not_installed_packages(monkeypatch):
-    read = []
-    original = Path.read_bytes
+# --- What a change re-renders (catalog.changes) ----------------------------------------------
 
-    def recording(path):
-        read.append(path)
-        return original(path)
+SHIPPING = ShippingDetails(
+    email="shopper@example.com",
+    name="A Shopper",
+    address="1 Main Street",
+    postal_code="10115",
+    city="Berlin",
+    country="Germany",
+)
 
-    monkeypatch.setattr(Path, "read_bytes", recording)
-    page_cache.release_fingerprint.cache_clear()
-    try:
-        page_cache.release_fingerprint()
-    finally:
-        page_cache.release_fingerprint.cache_clear()
-    assert Path(page_cache.__file__) in read
-    assert Path(settings.BASE_DIR, "templates", "base.html") in read
-    assert not [path for path in read if path.is_relative_to(sys.prefix)]
+
+@pytest.fixture
+def shop():
+    """Two products in two sub-categories of two top-level categories, every page warm."""
+    lighting = CategoryFactory(slug="lighting", parent=CategoryFactory(slug="home-and-living"))
+    audio = CategoryFactory(slug="audio", parent=CategoryFactory(slug="electronics"))
+    lamp = ProductFactory(name="Oak lamp", slug="oak-lamp", category=lighting, stock=50)
+    speaker = ProductFactory(name="Speaker", slug="speaker", category=audio, stock=50)
+    pages = {
+        "home": "/",
+        "listing": "/products/",
+        "lamp": lamp.get_absolute_url(),
+        "lighting": lighting.get_absolute_url(),
+        "home-and-living": lighting.parent.get_absolute_url(),
+        "speaker": speaker.get_absolute_url(),
+        "audio": audio.get_absolute_url(),
+        "electronics": audio.parent.get_absolute_url(),
+    }
+    for url in pages.values():
+        get(Client(), url)
+    return lamp, speaker, pages
+
+
+def rendered_again(pages):
+    """The names of the pages that are not served from the cache any more."""
+    return {name for name, url in pages.items() if get(Client(), url)[1] > 0}
+
+
+def sell(product, quantity):
+    shopper = UserFactory()
+    CartItemFactory(cart__user=shopper, product=product, quantity=quantity)
+    order, _ = place_order(user=shopper, shipping=SHIPPING, checkout_token=uuid.uuid4())
+    return order
+
+
+def test_a_price_change_renders_its_product_s_page_and_listings_again_and_nothing_else(shop):
+    lamp, _, pages = shop
+    Product.objects.filter(pk=lamp.pk).update(price=Decimal("31.00"))
+    assert rendered_again(pages) == {"home", "listing", "lamp", "lighting", "home-and-living"}
+    assert "€31.00" in get(Client(), pages["lamp"])[0].content.decode()
+
+
+def test_a_product_moved_by_staff_leaves_its_old_category_s_pages_too(shop, staff_client):
+    lamp, _, pages = shop
+    audio = Category.objects.get(slug="audio")
+    form = {
+        "category": audio.pk, "name": lamp.name, "slug": lamp.slug, "sku": lamp.sku,
+        "description": lamp.description, "price": "20.00", "stock": "50", "is_active": "on",
+        "image": "",
+    }  # fmt: skip
+    response = staff_client.post(reverse("admin:catalog_product_change", args=[lamp.pk]), form)
+    assert response.status_code == 302
+    assert rendered_again(pages) == {
+        "home", "listing", "lamp", "lighting", "home-and-living", "audio", "electronics"
+    }  # fmt: skip
+    assert "Oak lamp" in get(Client(), pages["audio"])[0].content.decode()
+    assert "Oak lamp" not in get(Client(), pages["lighting"])[0].content.decode()
+
+
+def test_a_sale_that_leaves_in_stock_as_it_was_renders_nothing_again(shop, settings):
+    lamp, _, pages = shop
+    settings.LOW_STOCK_THRESHOLD = 5
+    sell(lamp, 3)
+    assert Product.objects.get(pk=lamp.pk).stock == 47
+    assert rendered_again(pages) == set()
+
+
+def test_a_sale_to_the_low_stock_threshold_and_to_zero_shows_at_once(shop, settings):
+    lamp, _, pages = shop
+    settings.LOW_STOCK_THRESHOLD = 5
+    sell(lamp, 45)
+    assert rendered_again(pages) == {"home", "listing", "lamp", "lighting", "home-and-living"}
+    assert "Only 5 left" in get(Client(), pages["lamp"])[0].content.decode()
+    sell(lamp, 1)  # the exact count is shown now: every unit sold shows
+    assert "Only 4 left" in get(Client(), pages["lamp"])[0].content.decode()
+    order = sell(lamp, 4)
+    assert "Out of stock" in get(Client(), pages["lamp"])[0].content.decode()
+    cancel_order(order=order)  # back in stock
+    assert "Only 4 left" in get(Client(), pages["lamp"])[0].content.decode()
+
+
+def test_an_approved_review_renders_its_product_s_pages_again(shop):
+    lamp, _, pages = shop
+    review = ReviewFactory(product=lamp, rating=4, title="Warm light", status="pending")
+    rendered_again(pages)  # a pending review is not shown, but its save reports the product
+    set_review_status(reviews=[review], status="approved")
+    assert rendered_again(pages) == {"home", "listing", "lamp", "lighting", "home-and-living"}
+    assert "Warm light" in get(Client(), pages["lamp"])[0].content.decode()
+
+
+def test_a_category_change_renders_every_page_again(shop):
+    _, _, pages = shop
+    Category.objects.filter(slug="audio").update(name="Sound")
+    assert rendered_again(pages) == set(pages)
+
+
+def test_responses_say_whether_they_came_from_the_cache(product):
+    assert Client().get("/products/").headers["X-Page-Cache"] == "miss"
+    assert Client().get("/products/").headers["X-Page-Cache"] == "hit"
+
+
+def test_a_page_missing_from_the_cache_is_rendered_once_for_requests_waiting_together(
+    product, monkeypatch
+):
+    """A second visitor asking while the first renders waits for that render (no stampede)."""
+    renders, rendering, release = [], threading.Event(), threading.Event()
+    waiting = threading.Event()
+    original_context = ProductDetailView.get_context_data
+    original_sleep = page_cache.time.sleep
+
+    def slow_context(view, **kwargs):
+        renders.append(threading.get_ident())
+        rendering.set()
+        assert release.wait(10)
+        return original_context(view, **kwargs)
+
+    def noted_sleep(seconds):
+        waiting.set()
+        original_sleep(seconds)
+
+    monkeypatch.setattr(ProductDetailView, "get_context_data", slow_context)
+    monkeypatch.setattr(page_cache.time, "sleep", noted_sleep)
+    responses = {}
+
+    def visit(name):
+        try:
+            responses[name] = Client().get(product.get_absolute_url())
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=visit, args=["first"])
+    first.start()
+    assert rendering.wait(10)
+    second = threading.Thread(target=visit, args=["second"])
+    second.start()
+    assert waiting.wait(10)  # the second visitor waits for the page...
+    release.set()  # ...which the first one finishes now
+    first.join(10)
+    second.join(10)
+    assert len(renders) == 1
+    assert responses["first"].headers["X-Page-Cache"] == "miss"
+    assert responses["second"].headers["X-Page-Cache"] == "hit"
+    assert "Oak lamp" in responses["second"].content.decode()

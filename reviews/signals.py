@@ -1,0 +1,14 @@
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from catalog import changes
+from catalog.models import Product
+
+from .models import Review
+
+
+@receiver([post_save, post_delete], sender=Review)
+def review_changed(sender, instance, using, **kwargs):
+    """A product's page shows its approved reviews (bulk moderation goes through
+    reviews.services, whose rating update tells catalog.changes)."""
+    changes.products_changed(Product.objects.filter(pk=instance.product_id), using)
