@@ -1,6 +1,6 @@
 """`make bench`: the shop against its own stack's ceiling, end to end on this machine.
 
-    python -m bench.run [--products 10000] [--duration 10] [--connections 4] [--pin split] ...
+    python -m bench.run [--products 10000] [--duration 10] [--connections 2] [--pin split] ...
 
 1. A throwaway PostgreSQL server (tests.support.postgres), `migrate`, `seed_demo --products N`
    (timed), `VACUUM ANALYZE`, `collectstatic` into a temporary STATIC_ROOT; a throwaway Redis
@@ -8,23 +8,22 @@
 2. The shop under gunicorn with the project's own gunicorn.conf.py and production settings
    (DEBUG off, a generated DJANGO_SECRET_KEY, JSON request logs), serving `bench.urls`: the
    shop's URLs plus `/_bench/ceiling/`, a bare view behind the same middleware.
-3. wrk (Debian's package, installed when missing) drives every page over loopback after a
-   warm-up, with bench/wrk.lua supplying cookies, CSRF tokens and POST bodies and checking each
-   answer. The ceiling is measured first and last; every page is reported as a ratio to it.
-4. Beside the load: SQL queries per request (test client, one-off subprocess), search latency
-   at the database on 100,000 products (psycopg, wall clock), seeding time, memory per worker
-   (/proc), time from start to `/health/live/`, and the stock arithmetic after "Place order".
+3. wrk (Debian's package, installed when missing) drives every page of bench/pages.py over
+   loopback after a warm-up, with bench/wrk.lua supplying cookies, CSRF tokens and POST bodies
+   and checking each answer. The ceiling is measured first and last; every page is reported as
+   a ratio to it. Then the mixed scenario: anonymous pages under wrk while orders flow beside
+   them at 1, 5 and 20 orders/s (bench/load.py's OrderFlow), against the same pages with none.
+4. Beside the load: SQL queries per request (test client, one-off subprocess), the listing's
+   and the search's SQL at the database on 100,000 products (psycopg, wall clock), seeding
+   time, memory per worker and CPU per party (psutil, bench/processes.py), time from start to
+   `/health/live/`, and the stock arithmetic after every round of orders.
 5. A table on the terminal, bench/results/<timestamp>.json (and latest.json), and a chart
-   (<timestamp>.png, latest.png).
+   (<timestamp>.png, latest.png): bench/report.py, which also holds the targets.
 
-Visitors without a session get catalog pages from the cache (catalog/page_cache.py): the home,
-listing, category and product pages are measured that way, as anonymous visitors use them, and
-"listing, signed in" shows the listing rendered for every request.
-
-CPU split (`--pin split`, the default): gunicorn on CPU 1; wrk, PostgreSQL and Redis on CPU 0. The
-shop's CPU is what is measured, so it gets a core of its own, as in production where the
-database is another machine (RDS); wrk needs a fraction of a core at these rates and PostgreSQL
-less than the rest (the run prints both, per page). `--pin none` leaves all to the scheduler.
+CPU split (`--pin split`, the default): gunicorn on CPU 1; wrk, the order flow, PostgreSQL and
+Redis on CPU 0. The shop's CPU is what is measured, so it gets a core of its own, as in
+production where the database is another machine (RDS). `--pin none` leaves all to the
+scheduler.
 """
 
 from __future__ import annotations
@@ -33,6 +32,7 @@ import argparse
 import contextlib
 import datetime
 import json
+import math
 import os
 import platform
 import re
@@ -44,38 +44,41 @@ import sys
 import tempfile
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from bench import processes  # noqa: E402
+from bench import report as reporting  # noqa: E402
+from bench.load import LoadSettings, OrderFlow, run_wrk  # noqa: E402
+from bench.pages import (  # noqa: E402
+    MIXED_PAGE_SETS,
+    PAGE,
+    PAGES,
+    Page,
+    Request,
+    checkout_requests,
+)
 from tests.support.debian import apt_install, can_apt_install  # noqa: E402
 from tests.support.gunicorn import GunicornServer, minimal_env  # noqa: E402
 from tests.support.postgres import PostgresServer  # noqa: E402
 from tests.support.redis import RedisServer  # noqa: E402
 
-BENCH_DIR = REPO_ROOT / "bench"
-WRK_SCRIPT = BENCH_DIR / "wrk.lua"
-DEFAULT_RESULTS = BENCH_DIR / "results"
-CEILING_PATH = "/_bench/ceiling/"
-SEARCH_TERMS_LOAD = ["lamp", "walnut", "travel backpack", "oak kettle"]
+DEFAULT_RESULTS = REPO_ROOT / "bench" / "results"
 # The search latency terms: common and rare words, two words, and a typo (trigram fallback).
 SEARCH_TERMS_DB = ["lamp", "walnut lamp", "travel backpack", "ultralight", "headphnes"]
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-MB = 1024 * 1024
-
-# Targets of the issue, on a 2-core machine at 10,000 products.
-RATIO_TARGETS = {"listing": 0.5, "category": 0.5, "product": 0.5, "cart": 0.4, "add_to_cart": 0.3}
-ORDERS_PER_S_TARGET = 100
-SEARCH_P95_TARGET_MS = 50
-SEARCH_TARGET_PRODUCTS = 100_000
-WORKER_MEMORY_TARGET_MB = 120
-START_TARGET_S = 3.0
-# Above this share of a core used by other processes during a run, the table warns.
-OTHER_CPU_WARNING_PERCENT = 15
+# The mixed scenario: orders/s beside the pages (0: none, what the others are compared with).
+MIXED_ORDER_RATES = (0, 1, 5, 20)
+# The scarce products of an order flow start this far above the low-stock threshold, so that
+# sales cross it from about 5 orders/s and sell them out at 20 (15 % of carts hold one).
+MIXED_SCARCE_STOCK_ABOVE_THRESHOLD = 2
+# Shoppers prepared for an order flow beyond its warm-up and measured run.
+ORDER_FLOW_SPARE_S = 3
+ALL_PAGES = [*(page.key for page in PAGES), "mixed"]
 
 
 def log(message: str) -> None:
@@ -86,16 +89,13 @@ def log(message: str) -> None:
 
 
 def machine_info(wrk: str) -> dict:
-    cpuinfo = Path("/proc/cpuinfo").read_text()
-    models = re.findall(r"^model name\s*:\s*(.+)$", cpuinfo, re.M)
-    meminfo = Path("/proc/meminfo").read_text()
-    mem_kb = int(re.search(r"^MemTotal:\s+(\d+)", meminfo, re.M).group(1))
+    models = re.findall(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.M)
     wrk_version = subprocess.run([wrk, "-v"], capture_output=True, text=True, check=False)  # noqa: S603
     return {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "cpu_model": models[0].strip() if models else platform.processor() or "unknown",
         "cores": os.cpu_count(),
-        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "memory_gb": processes.total_memory_gb(),
         "kernel": platform.release(),
         "python": platform.python_version(),
         "wrk": (wrk_version.stdout + wrk_version.stderr).splitlines()[0].strip(),
@@ -135,85 +135,6 @@ def ensure_wrk() -> str:
     return wrk
 
 
-# --- processes and /proc -------------------------------------------------------------------------
-
-
-def descendants(pid: int) -> list[int]:
-    """pid and all its descendants (from /proc/<pid>/task/*/children)."""
-    found, frontier = [], [pid]
-    while frontier:
-        current = frontier.pop()
-        found.append(current)
-        for task in Path(f"/proc/{current}/task").glob("*"):
-            with contextlib.suppress(OSError):
-                frontier += [int(child) for child in (task / "children").read_text().split()]
-    return found
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time of a process tree: each live process's own time plus its reaped children's."""
-    total = 0
-    for process in descendants(pid):
-        try:
-            stat = Path(f"/proc/{process}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
-    return total / CLOCK_TICKS
-
-
-def cpu_busy() -> dict[str, tuple[int, int]]:
-    """Per-CPU (busy, total) jiffies from /proc/stat."""
-    result = {}
-    for line in Path("/proc/stat").read_text().splitlines():
-        if re.match(r"cpu\d+ ", line):
-            name, *values = line.split()
-            numbers = [int(value) for value in values]
-            idle = numbers[3] + numbers[4]
-            result[name] = (sum(numbers) - idle, sum(numbers))
-    return result
-
-
-def cpu_busy_percent(before: dict, after: dict) -> dict[str, float]:
-    percent = {}
-    for name, (busy, total) in after.items():
-        busy0, total0 = before.get(name, (0, 0))
-        percent[name] = round(100 * (busy - busy0) / max(1, total - total0), 1)
-    return percent
-
-
-def pin(pid: int, cpus: set[int]) -> None:
-    """Pin a process tree (e.g. the postmaster and its backends) to `cpus`; new children inherit."""
-    for process in descendants(pid):
-        for task in Path(f"/proc/{process}/task").glob("*"):
-            with contextlib.suppress(OSError):
-                os.sched_setaffinity(int(task.name), cpus)
-
-
-def memory_of(pid: int) -> dict[str, float]:
-    """RSS and PSS of one process in MB (smaps_rollup)."""
-    values = {}
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            key, _, rest = line.partition(":")
-            if key in ("Rss", "Pss", "Private_Clean", "Private_Dirty", "Shared_Clean"):
-                values[key.lower()] = int(rest.split()[0]) / 1024
-    return {
-        "rss_mb": round(values.get("rss", 0), 1),
-        "pss_mb": round(values.get("pss", 0), 1),
-        "private_mb": round(values.get("private_clean", 0) + values.get("private_dirty", 0), 1),
-    }
-
-
-def process_age_s(pid: int) -> float:
-    with contextlib.suppress(OSError):
-        start_ticks = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
-        uptime = float(Path("/proc/uptime").read_text().split()[0])
-        return round(uptime - start_ticks / CLOCK_TICKS, 1)
-    return 0.0
-
-
 # --- the shop's environment ----------------------------------------------------------------------
 
 
@@ -230,9 +151,14 @@ class Shop:
         with log_path.open("wb") as out:
             result = subprocess.run(  # noqa: S603 (our own manage.py)
                 [sys.executable, "manage.py", *args],
-                cwd=REPO_ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=out,
-                stderr=subprocess.STDOUT, timeout=timeout, check=False,
-            )  # fmt: skip
+                cwd=REPO_ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+                check=False,
+            )
         if result.returncode != 0:
             tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-30:])
             raise SystemExit(f"bench: manage.py {' '.join(args)} failed:\n{tail}")
@@ -247,9 +173,14 @@ class Shop:
         with log_path.open("wb") as out:
             result = subprocess.run(  # noqa: S603 (our own bench.tasks)
                 [sys.executable, "-m", "bench.tasks", name, str(output), str(args_path)],
-                cwd=REPO_ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=out,
-                stderr=subprocess.STDOUT, timeout=timeout, check=False,
-            )  # fmt: skip
+                cwd=REPO_ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+                check=False,
+            )
         if result.returncode != 0:
             tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-30:])
             raise SystemExit(f"bench: task {name} failed:\n{tail}")
@@ -275,81 +206,7 @@ def shop_env(database_url: str, work_dir: Path, overrides: dict[str, str]) -> di
     }
 
 
-# --- load ----------------------------------------------------------------------------------------
-
-
-def lua_string(value: str) -> str:
-    out = []
-    for char in value:
-        if char in '\\"':
-            out.append("\\" + char)
-        elif 32 <= ord(char) < 127:
-            out.append(char)
-        else:
-            out.extend(f"\\{byte}" for byte in char.encode())
-    return '"' + "".join(out) + '"'
-
-
-def lua_request(method: str, path: str, headers: dict[str, str], body: str | None) -> str:
-    header_items = ", ".join(f"[{lua_string(k)}] = {lua_string(v)}" for k, v in headers.items())
-    body_lua = lua_string(body) if body is not None else "nil"
-    return f"{{{lua_string(method)}, {lua_string(path)}, {{{header_items}}}, {body_lua}}}"
-
-
-@dataclass
-class Scenario:
-    key: str
-    label: str
-    requests: list[tuple[str, str, dict[str, str], str | None]]
-    expect_status: int = 200
-    expect_location: str | None = None
-    once: bool = False
-    signed_in: bool = False
-
-    def data_file(self, directory: Path, requests=None) -> Path:
-        requests = self.requests if requests is None else requests
-        path = directory / f"wrk-{self.key}-{uuid.uuid4().hex[:6]}.lua"
-        lines = ",\n".join("  " + lua_request(*request) for request in requests)
-        location = lua_string(self.expect_location) if self.expect_location else "nil"
-        path.write_text(
-            f"return {{\n once = {'true' if self.once else 'false'},\n"
-            f" expect_status = {self.expect_status},\n expect_location = {location},\n"
-            f" requests = {{\n{lines}\n }}\n}}\n"
-        )
-        return path
-
-
-@dataclass
-class LoadSettings:
-    wrk: str
-    threads: int
-    connections: int
-    pin: str
-    timeout_s: int = 10
-
-
-def run_wrk(settings: LoadSettings, url: str, data_file: Path, duration: float) -> dict:
-    """One wrk run; returns the script's result line plus wrk's own CPU time."""
-    command = [
-        settings.wrk, "-t", str(settings.threads), "-c", str(settings.connections),
-        "-d", f"{max(1, round(duration))}s", "--timeout", f"{settings.timeout_s}s",
-        "-s", str(WRK_SCRIPT), url, "--", str(data_file), str(settings.threads),
-    ]  # fmt: skip
-    if settings.pin == "split":
-        command = ["taskset", "-c", "0", *command]
-    process = subprocess.Popen(  # noqa: S603 (wrk, found by ensure_wrk)
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
-    )
-    _, status, rusage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    stdout = process.stdout.read().decode(errors="replace")
-    stderr = process.stderr.read().decode(errors="replace")
-    match = re.search(r"^BENCH_RESULT (\{.*\})$", stdout, re.M)
-    if process.returncode != 0 or match is None:
-        raise SystemExit(f"bench: wrk failed ({process.returncode}):\n{stdout}\n{stderr}")
-    result = json.loads(match.group(1))
-    result["wrk_cpu_s"] = rusage.ru_utime + rusage.ru_stime
-    return result
+# --- measuring -----------------------------------------------------------------------------------
 
 
 @dataclass
@@ -358,32 +215,28 @@ class Server:
     data_store_pids: list[int]  # PostgreSQL, and Redis when the cache is Redis
 
     def data_store_cpu_seconds(self) -> float:
-        return sum(cpu_seconds(pid) for pid in self.data_store_pids)
+        return sum(processes.cpu_seconds(pid) for pid in self.data_store_pids)
 
     def boots(self) -> int:
         return self.gunicorn.stderr.count("Booting worker")
 
     def workers_memory(self) -> list[dict]:
-        return [
-            {"pid": pid, "age_s": process_age_s(pid), **memory_of(pid)}
-            for pid in self.gunicorn.worker_pids()
-        ]
+        return [processes.memory_of(pid) for pid in processes.children(self.gunicorn.pid)]
 
 
-def measure(
-    server: Server, load: LoadSettings, scenario: Scenario, data_file: Path, duration: float
-) -> dict:
+def measure(server: Server, load: LoadSettings, data_file: Path, duration: float) -> dict:
     """One measured wrk run with the CPU each party used meanwhile."""
     boots = server.boots()
-    app_cpu, db_cpu = cpu_seconds(server.gunicorn.pid), server.data_store_cpu_seconds()
-    busy = cpu_busy()
+    app_cpu = processes.cpu_seconds(server.gunicorn.pid)
+    db_cpu = server.data_store_cpu_seconds()
+    processes.cpu_busy_percent()  # the reference point of the call after the run
     result = run_wrk(load, server.gunicorn.base_url, data_file, duration)
+    busy_percent = processes.cpu_busy_percent()
+    app_cpu = processes.cpu_seconds(server.gunicorn.pid) - app_cpu
+    db_cpu = server.data_store_cpu_seconds() - db_cpu
     seconds = result["duration_us"] / 1e6
     requests = max(1, result["requests"])
     latency = result["latency_us"]
-    app_cpu = cpu_seconds(server.gunicorn.pid) - app_cpu
-    db_cpu = server.data_store_cpu_seconds() - db_cpu
-    busy_percent = cpu_busy_percent(busy, cpu_busy())
     # Whatever else ran meanwhile (another test suite, a build): figures are unreliable then.
     other = sum(busy_percent.values()) - 100 * (app_cpu + db_cpu + result["wrk_cpu_s"]) / seconds
     return {
@@ -399,6 +252,8 @@ def measure(
         "unexpected_statuses": result["unexpected_statuses"],
         "socket_errors": {k: v for k, v in result["errors"].items() if k != "status" and v},
         "exhausted": result["exhausted"],
+        "page_cache": result["page_cache"],
+        "hit_rate": result["hit_rate"],
         "app_cpu_ms_per_request": round(1000 * app_cpu / requests, 3),
         "db_cpu_ms_per_request": round(1000 * db_cpu / requests, 3),
         "wrk_cpu_ms_per_request": round(1000 * result["wrk_cpu_s"] / requests, 3),
@@ -411,117 +266,30 @@ def measure(
     }
 
 
-# --- the scenarios -------------------------------------------------------------------------------
-
-
-def form_body(fields: dict[str, str]) -> str:
-    return urlencode(fields)
-
-
-def build_scenarios(fixtures: dict) -> list[Scenario]:
-    csrf = fixtures["csrf_secret"]
-    get = [("GET", CEILING_PATH, {}, None)]
-    cart_cookie = {"Cookie": f"sessionid={fixtures['cart_session']}"}
-    post_headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    add_requests = []
-    for n in range(len(fixtures["add_slugs"]) * len(fixtures["add_sessions"])):
-        session = fixtures["add_sessions"][n % len(fixtures["add_sessions"])]
-        slug = fixtures["add_slugs"][n // len(fixtures["add_sessions"])]
-        add_requests.append(
-            (
-                "POST",
-                f"/cart/add/{slug}/",
-                {**post_headers, "Cookie": f"sessionid={session}; csrftoken={csrf}"},
-                form_body({"csrfmiddlewaretoken": csrf, "quantity": "1"}),
-            )
-        )
-    return [
-        Scenario("ceiling", "ceiling (bare view)", get),
-        Scenario("home", "home", [("GET", "/", {}, None)]),
-        Scenario("listing", "listing", [("GET", "/products/", {}, None)]),
-        Scenario(
-            "listing_signed_in",
-            "listing, signed in",
-            [("GET", "/products/", cart_cookie, None)],
-            signed_in=True,
-        ),
-        Scenario(
-            "listing_search",
-            "listing, search",
-            [("GET", "/products/?" + urlencode({"q": q}), {}, None) for q in SEARCH_TERMS_LOAD],
-        ),
-        Scenario(
-            "category",
-            "category page",
-            [("GET", f"/categories/{slug}/", {}, None) for slug in fixtures["category_slugs"]],
-        ),
-        Scenario(
-            "product",
-            "product page",
-            [("GET", f"/products/{slug}/", {}, None) for slug in fixtures["product_slugs"]],
-        ),
-        Scenario(
-            "cart",
-            "cart (signed in, 3 items)",
-            [("GET", "/cart/", cart_cookie, None)],
-            signed_in=True,
-        ),
-        Scenario(
-            "add_to_cart",
-            "Add to cart (POST)",
-            add_requests,
-            expect_status=302,
-            expect_location="/cart/",
-            signed_in=True,
-        ),
-        Scenario(
-            "place_order",
-            "Place order (POST)",
-            [],
-            expect_status=302,
-            expect_location="/orders/",
-            once=True,
-            signed_in=True,
-        ),
-    ]
-
-
-def checkout_requests(round_data: dict, csrf: str) -> list:
-    requests = []
-    for shopper in round_data["shoppers"]:
-        body = form_body(
-            {
-                "csrfmiddlewaretoken": csrf,
-                "email": shopper["email"],
-                "name": "Bench Shopper",
-                "address": "1 Load Street",
-                "postal_code": "10115",
-                "city": "Berlin",
-                "country": "Germany",
-                "checkout_token": shopper["token"],
-            }
-        )
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": f"sessionid={shopper['session']}; csrftoken={csrf}",
-        }
-        requests.append(("POST", "/checkout/", headers, body))
-    return requests
-
-
-def smoke_check(server: GunicornServer, scenario: Scenario) -> None:
+def smoke_check(server: GunicornServer, page: Page, fixtures: dict) -> None:
     """The first request of a GET page answers as expected (signed in where it should be)."""
-    if scenario.key == "place_order" or scenario.expect_status != 200:
+    if page.requests is None or page.expect_status != 200:
         return
-    method, path, headers, _ = scenario.requests[0]
+    method, path, headers, _ = page.requests(fixtures)[0]
     response = server.request(method, path, headers=headers)
     if response.status != 200:
-        raise SystemExit(f"bench: {scenario.key}: {path} answered {response.status}")
-    if scenario.signed_in and "Sign out" not in response.text:
-        raise SystemExit(f"bench: {scenario.key}: {path} is not signed in")
+        raise SystemExit(f"bench: {page.key}: {path} answered {response.status}")
+    if page.signed_in and "Sign out" not in response.text:
+        raise SystemExit(f"bench: {page.key}: {path} is not signed in")
 
 
-# --- the run -------------------------------------------------------------------------------------
+def fill_page_cache(server: GunicornServer, requests: list[Request], connections: int) -> None:
+    """Every distinct page requested once, so that a run starts from a warm page cache however
+    many pages it cycles through (500 product pages outlast a warm-up of a few seconds)."""
+    distinct = list(dict.fromkeys((method, path) for method, path, _, _ in requests))
+
+    def fetch(request: tuple[str, str]) -> None:
+        response = server.request(*request)
+        if response.status != 200:
+            raise SystemExit(f"bench: {request[1]} answered {response.status}")
+
+    with ThreadPoolExecutor(connections) as pool:
+        list(pool.map(fetch, distinct))
 
 
 def start_server(env: dict, pin_mode: str, data_store_pids: list[int]) -> tuple[Server, float]:
@@ -532,34 +300,156 @@ def start_server(env: dict, pin_mode: str, data_store_pids: list[int]) -> tuple[
     return Server(gunicorn, data_store_pids), time.perf_counter() - started
 
 
-def run_place_order(
-    shop: Shop, server: Server, load: LoadSettings, scenario: Scenario, fixtures: dict, args
-) -> dict:
+# --- the scenarios -------------------------------------------------------------------------------
+
+
+def run_page(shop: Shop, server: Server, load: LoadSettings, page: Page, fixtures, args) -> dict:
+    """A warm-up, then the measured run."""
+    data_file = page.data_file(shop.work_dir, page.requests(fixtures))
+    measure(server, load, data_file, args.warmup)
+    return measure(server, load, data_file, args.duration)
+
+
+def run_place_order(shop: Shop, server: Server, load: LoadSettings, fixtures: dict, args) -> dict:
     """Warm-up round, then the measured round sized from the warm-up's rate; stock is
     replenished before each round and the arithmetic checked after it."""
-    csrf = fixtures["csrf_secret"]
+    page, csrf = PAGE["place_order"], fixtures["csrf_secret"]
     rounds = {}
     shoppers = max(200, int(250 * args.warmup) + 100)
     for name, duration in (("warmup", args.warmup), ("measured", args.duration)):
         round_name = f"{name}-{uuid.uuid4().hex[:6]}"
         data = shop.task("checkout_round", {"round": round_name, "shoppers": shoppers})
-        data_file = scenario.data_file(shop.work_dir, checkout_requests(data, csrf))
-        result = measure(server, load, scenario, data_file, duration)
-        verify = shop.task(
+        data_file = page.data_file(shop.work_dir, checkout_requests(data, csrf))
+        result = measure(server, load, data_file, duration)
+        result["orders"] = shop.task(
             "verify_checkout",
-            {"round": round_name, "initial_stock": data["initial_stock"],
-             "scarce": fixtures["scarce"]},
-        )  # fmt: skip
-        result["orders"] = verify
+            {
+                "round": round_name,
+                "initial_stock": data["initial_stock"],
+                "scarce": fixtures["scarce"],
+            },
+        )
         result["shoppers_prepared"] = shoppers
         rounds[name] = result
-        rate = max(verify["orders_per_s"], result["rps"], 10)
+        rate = max(result["orders"]["orders_per_s"], result["rps"], 10)
         shoppers = int(rate * args.duration * 1.4) + 200
     measured = rounds["measured"]
     measured["warmup_round"] = {
         key: rounds["warmup"][key] for key in ("requests", "rps", "orders", "exhausted")
     }
     return measured
+
+
+def run_with_orders(
+    shop: Shop, server: Server, load: LoadSettings, data_file: Path, rate: float, fixtures, args
+) -> dict:
+    """The pages' warm-up and measured run while orders flow at `rate`, then the round's stock
+    arithmetic."""
+    round_name = f"mixed-{rate}-{uuid.uuid4().hex[:6]}"
+    scarce_stock = fixtures["low_stock_threshold"] + MIXED_SCARCE_STOCK_ABOVE_THRESHOLD
+    shoppers = math.ceil(rate * (args.warmup + args.duration + ORDER_FLOW_SPARE_S))
+    data = shop.task(
+        "checkout_round",
+        {"round": round_name, "shoppers": shoppers, "scarce_stock": scarce_stock},
+    )
+    flow = OrderFlow(
+        server.gunicorn.host,
+        server.gunicorn.port,
+        checkout_requests(data, fixtures["csrf_secret"]),
+        rate,
+        cpus=load.load_cpus,
+    )
+    flow.start()
+    try:
+        measure(server, load, data_file, args.warmup)
+        result = measure(server, load, data_file, args.duration)
+    finally:
+        orders = flow.stop()
+    orders["stock"] = shop.task(
+        "verify_checkout",
+        {"round": round_name, "initial_stock": data["initial_stock"], "scarce": fixtures["scarce"]},
+    )
+    return {**result, "orders": orders}
+
+
+def run_mixed(shop: Shop, server: Server, load: LoadSettings, fixtures: dict, args) -> dict:
+    """Each of MIXED_PAGE_SETS under wrk while orders flow at each of MIXED_ORDER_RATES."""
+    page_sets = {}
+    for page in MIXED_PAGE_SETS:
+        requests = page.requests(fixtures)
+        fill_page_cache(server.gunicorn, requests, load.connections)
+        data_file = page.data_file(shop.work_dir, requests)
+        runs = {}
+        for rate in MIXED_ORDER_RATES:
+            if rate:
+                run = run_with_orders(shop, server, load, data_file, rate, fixtures, args)
+            else:
+                measure(server, load, data_file, args.warmup)
+                run = {**measure(server, load, data_file, args.duration), "orders": None}
+            run["ratio_to_no_orders"] = round(run["rps"] / runs["0"]["rps"], 3) if runs else 1.0
+            runs[str(rate)] = run
+            achieved = f", {run['orders']['orders_per_s']} orders/s" if rate else ""
+            log(
+                f"{page.key} at {rate:>2} orders/s: {run['rps']:>8.1f} req/s "
+                f"({run['ratio_to_no_orders']:.2f}x), hits {reporting.hits_cell(run['hit_rate'])}"
+                f"{achieved}"
+            )
+        page_sets[page.key] = {"label": page.label, "runs": runs}
+    return {
+        "order_rates": list(MIXED_ORDER_RATES),
+        "scarce_stock_above_threshold": MIXED_SCARCE_STOCK_ABOVE_THRESHOLD,
+        "page_sets": page_sets,
+    }
+
+
+def query_requests(shop: Shop, pages: list[Page], fixtures: dict) -> dict[str, Request]:
+    """One request of each page for counting its SQL queries; a checkout of its own for Place
+    order (run after the load, so its round does not disturb one)."""
+    requests = {page.key: page.requests(fixtures)[0] for page in pages if page.requests}
+    if "place_order" in {page.key for page in pages}:
+        data = shop.task("checkout_round", {"round": "qc", "shoppers": 1})
+        requests["place_order"] = checkout_requests(data, fixtures["csrf_secret"])[0]
+    return requests
+
+
+def at_scale(shop: Shop, pg: PostgresServer, args) -> dict:
+    """The listing's and the search's SQL timed at the database on `--scale-products` products
+    (a database of its own unless the main one is that big already)."""
+    result = {}
+    if args.products >= args.scale_products:
+        target = shop
+    else:
+        pg.psql("CREATE DATABASE shop_scale")
+        target = Shop({**shop.env, "DATABASE_URL": pg.url_for("shop_scale")}, shop.work_dir)
+        target.manage("migrate", "--no-input")
+        log(f"seeding {args.scale_products:,} products for the listing and search at scale")
+        result["seeding_s"] = round(
+            target.manage("seed_demo", "--products", str(args.scale_products)), 1
+        )
+        pg.psql("VACUUM ANALYZE", dbname="shop_scale")
+    log("timing the listing's and the search's SQL at the database")
+    result["listing"] = target.task("listing_latency", {"repeat": args.scale_repeat})
+    result["search"] = target.task(
+        "search_latency", {"terms": SEARCH_TERMS_DB, "repeat": args.scale_repeat}
+    )
+    result["products"] = result["search"]["products"]
+    return result
+
+
+def summarize_memory(samples: list[list[dict]]) -> dict:
+    workers = [worker for sample in samples for worker in sample if worker["rss_mb"]]
+    if not workers:
+        return {}
+    return {
+        "max_rss_mb": max(w["rss_mb"] for w in workers),
+        "max_pss_mb": max(w["pss_mb"] for w in workers),
+        "max_uss_mb": max(w["uss_mb"] for w in workers),
+        "last": samples[-1],
+        "samples": len(samples),
+    }
+
+
+# --- the run -------------------------------------------------------------------------------------
 
 
 def bench(args) -> dict:
@@ -579,7 +469,7 @@ def bench(args) -> dict:
             "wrk_connections": args.connections,
             "pin": args.pin,
             "cpu_split": (
-                "gunicorn on CPU 1; wrk, PostgreSQL and Redis on CPU 0"
+                "gunicorn on CPU 1; wrk, orders, PostgreSQL and Redis on CPU 0"
                 if args.pin == "split"
                 else "no pinning"
             ),
@@ -610,9 +500,12 @@ def bench(args) -> dict:
         if args.profile:
             profiles = shop.task(
                 "profile",
-                {"paths": args.profile, "requests": args.profile_requests,
-                 "session": fixtures["cart_session"]},
-            )  # fmt: skip
+                {
+                    "paths": args.profile,
+                    "requests": args.profile_requests,
+                    "session": fixtures["cart_session"],
+                },
+            )
             for path, result in profiles.items():
                 print(
                     f"=== {path}: {result['status']}, {result['cpu_ms_per_request']} ms CPU per "
@@ -620,10 +513,10 @@ def bench(args) -> dict:
                 )
             return {}
         if args.pin == "split":
-            pin(pg.pid, {0})
+            processes.pin(pg.pid, {0})
             if redis:
-                pin(redis.process.pid, {0})
-        scenarios = [s for s in build_scenarios(fixtures) if s.key in args.pages]
+                processes.pin(redis.process.pid, {0})
+        pages = [page for page in PAGES if page.key in args.pages]
         data_store_pids = [pg.pid, *([redis.process.pid] if redis else [])]
 
         startups = []
@@ -642,27 +535,29 @@ def bench(args) -> dict:
         log(f"gunicorn up in {seconds:.2f} s (pid {server.gunicorn.pid}); measuring")
         results, memory_samples = {}, []
         try:
-            order = [s for s in scenarios if s.key != "ceiling"]
-            ceiling = next((s for s in scenarios if s.key == "ceiling"), None)
-            plan = ([ceiling] if ceiling else []) + order + ([ceiling] if ceiling else [])
-            for position, scenario in enumerate(plan):
-                smoke_check(server.gunicorn, scenario)
-                if scenario.key == "place_order":
-                    result = run_place_order(shop, server, load, scenario, fixtures, args)
+            # The ceiling first and last: the mean of the two is what the pages are compared with.
+            ceiling = [page for page in pages if page.key == "ceiling"]
+            plan = ceiling + [page for page in pages if page.key != "ceiling"] + ceiling
+            for position, page in enumerate(plan):
+                smoke_check(server.gunicorn, page, fixtures)
+                if page.key == "place_order":
+                    result = run_place_order(shop, server, load, fixtures, args)
                 else:
-                    data_file = scenario.data_file(work_dir)
-                    measure(server, load, scenario, data_file, args.warmup)
-                    result = measure(server, load, scenario, data_file, args.duration)
-                key = scenario.key
+                    result = run_page(shop, server, load, page, fixtures, args)
+                key = page.key
                 if key == "ceiling":
                     key = "ceiling_first" if position == 0 else "ceiling_last"
-                results[key] = {"label": scenario.label, **result}
+                results[key] = {"label": page.label, **result}
                 memory_samples.append(server.workers_memory())
                 log(
-                    f"{key:<15} {result['rps']:>8.1f} req/s  p50 {result['p50_ms']:>7.2f} ms  "
+                    f"{key:<18} {result['rps']:>8.1f} req/s  p50 {result['p50_ms']:>7.2f} ms  "
                     f"p99 {result['p99_ms']:>7.2f} ms  app CPU "
-                    f"{result['app_cpu_ms_per_request']:.2f} ms/req"
+                    f"{result['app_cpu_ms_per_request']:.2f} ms/req  "
+                    f"hits {reporting.hits_cell(result['hit_rate'])}"
                 )
+            if "mixed" in args.pages:
+                report["mixed"] = run_mixed(shop, server, load, fixtures, args)
+                memory_samples.append(server.workers_memory())
         finally:
             server.gunicorn.stop()
             stderr_tail = server.gunicorn.stderr_tail(10)
@@ -672,327 +567,70 @@ def bench(args) -> dict:
         report["gunicorn_stderr_tail"] = stderr_tail
 
         log("counting SQL queries per request")
-        report["queries"] = shop.task("count_queries", {"pages": query_specs(fixtures)})
+        report["queries"] = shop.task(
+            "count_queries", {"pages": query_requests(shop, pages, fixtures)}
+        )
 
-        if args.search_products:
-            report["search"] = search_latency(shop, pg, args)
+        if args.scale_products:
+            report["at_scale"] = at_scale(shop, pg, args)
     return report
 
 
-def query_specs(fixtures: dict) -> dict:
-    cart = {"sessionid": fixtures["cart_session"]}
-    return {
-        "ceiling": {"method": "GET", "path": CEILING_PATH},
-        "home": {"method": "GET", "path": "/"},
-        "listing": {"method": "GET", "path": "/products/"},
-        "listing_signed_in": {"method": "GET", "path": "/products/", "cookies": cart},
-        "listing_search": {
-            "method": "GET",
-            "path": "/products/?" + urlencode({"q": SEARCH_TERMS_LOAD[0]}),
-        },
-        "category": {"method": "GET", "path": f"/categories/{fixtures['category_slugs'][0]}/"},
-        "product": {"method": "GET", "path": f"/products/{fixtures['product_slugs'][0]}/"},
-        "cart": {"method": "GET", "path": "/cart/", "cookies": cart},
-        "add_to_cart": {
-            "method": "POST",
-            "path": f"/cart/add/{fixtures['add_slugs'][0]}/",
-            "cookies": {"sessionid": fixtures["add_sessions"][0]},
-            "data": {"quantity": "1"},
-        },
-        "place_order": {
-            "method": "POST",
-            "path": "/checkout/",
-            "setup": "checkout",
-            "data": {
-                "email": "bench-qc@bench.invalid",
-                "name": "Bench Shopper",
-                "address": "1 Load Street",
-                "postal_code": "10115",
-                "city": "Berlin",
-                "country": "Germany",
-            },
-        },
-    }
-
-
-def search_latency(shop: Shop, pg: PostgresServer, args) -> dict:
-    """Search at the database on `--search-products` products (a database of its own unless
-    the main one is that big already)."""
-    if args.products >= args.search_products:
-        target, seed_s = shop, None
-    else:
-        pg.psql("CREATE DATABASE shop_search")
-        target = Shop({**shop.env, "DATABASE_URL": pg.url_for("shop_search")}, shop.work_dir)
-        target.manage("migrate", "--no-input")
-        log(f"seeding {args.search_products:,} products for the search latency")
-        seed_s = target.manage("seed_demo", "--products", str(args.search_products))
-        pg.psql("VACUUM ANALYZE", dbname="shop_search")
-    log("timing the search SQL at the database")
-    result = target.task("search_latency", {"terms": SEARCH_TERMS_DB, "repeat": args.search_repeat})
-    if seed_s is not None:
-        result["seeding_s"] = round(seed_s, 1)
-    return result
-
-
-def summarize_memory(samples: list[list[dict]]) -> dict:
-    workers = [worker for sample in samples for worker in sample if worker["rss_mb"]]
-    if not workers:
-        return {}
-    last = samples[-1]
-    return {
-        "max_rss_mb": max(w["rss_mb"] for w in workers),
-        "max_pss_mb": max(w["pss_mb"] for w in workers),
-        "max_private_mb": max(w["private_mb"] for w in workers),
-        "last": last,
-        "samples": len(samples),
-    }
-
-
-# --- reporting -----------------------------------------------------------------------------------
-
-
-def evaluate(report: dict) -> None:
-    pages = report["pages"]
-    ceilings = [pages[k]["rps"] for k in ("ceiling_first", "ceiling_last") if k in pages]
-    ceiling_rps = statistics.mean(ceilings) if ceilings else None
-    report["ceiling_rps"] = round(ceiling_rps, 1) if ceiling_rps else None
-    ceiling_cpu = [
-        pages[k]["app_cpu_ms_per_request"] for k in ("ceiling_first", "ceiling_last") if k in pages
-    ]
-    ceiling_cpu_ms = statistics.mean(ceiling_cpu) if ceiling_cpu else None
-    for key, page in pages.items():
-        page["ratio"] = round(page["rps"] / ceiling_rps, 3) if ceiling_rps else None
-        # The ratio of CPU costs: what the ratio is when the shop's core is saturated, and a
-        # figure other processes on the machine disturb far less than requests/s.
-        page["cpu_ratio"] = (
-            round(ceiling_cpu_ms / page["app_cpu_ms_per_request"], 3) if ceiling_cpu_ms else None
-        )
-        counted = report.get("queries", {}).get("ceiling" if key.startswith("ceiling") else key)
-        page["queries"] = counted["queries"] if counted else None
-    targets = []
-    for key, ratio in RATIO_TARGETS.items():
-        if key in pages and ceiling_rps:
-            value = pages[key]["ratio"]
-            targets.append(
-                {"target": f"{key} >= {ratio}x ceiling", "value": value, "met": value >= ratio}
-            )
-    if "place_order" in pages:
-        orders = pages["place_order"]["orders"]
-        targets.append(
-            {
-                "target": f"Place order >= {ORDERS_PER_S_TARGET} orders/s",
-                "value": round(orders["orders_per_s"], 1),
-                "met": orders["orders_per_s"] >= ORDERS_PER_S_TARGET,
-            }
-        )
-        targets.append({"target": "no oversell", "value": orders["ok"], "met": orders["ok"]})
-    search = report.get("search")
-    if search:
-        enough = search["products"] >= SEARCH_TARGET_PRODUCTS
-        targets.append(
-            {
-                "target": f"search p95 < {SEARCH_P95_TARGET_MS} ms at "
-                f"{SEARCH_TARGET_PRODUCTS:,} products",
-                "value": f"{search['p95_ms']} ms at {search['products']:,}",
-                "met": enough and search["p95_ms"] < SEARCH_P95_TARGET_MS,
-            }
-        )
-    memory = report.get("memory")
-    if memory:
-        targets.append(
-            {
-                "target": f"worker memory < {WORKER_MEMORY_TARGET_MB} MB (RSS)",
-                "value": f"RSS {memory['max_rss_mb']} MB, PSS {memory['max_pss_mb']} MB",
-                "met": memory["max_rss_mb"] < WORKER_MEMORY_TARGET_MB,
-            }
-        )
-    start = report["start_to_healthy_s"]
-    targets.append(
-        {
-            "target": f"start to healthy < {START_TARGET_S:g} s",
-            "value": f"max {start['max']} s",
-            "met": start["max"] < START_TARGET_S,
-        }
-    )
-    report["targets"] = targets
-
-
-def table(report: dict) -> str:
-    pages = report["pages"]
-    header = (
-        f"{'page':<28}{'req/s':>9}{'ratio':>7}{'CPU r.':>7}{'p50 ms':>9}{'p99 ms':>9}{'SQL':>5}"
-        f"{'app CPU':>9}{'db CPU':>8}{'wrk CPU':>9}{'boots':>7}{'bad':>5}"
-    )
-    lines = [header, "-" * len(header)]
-    for key, page in pages.items():
-        queries = page.get("queries")
-        lines.append(
-            f"{page['label'] if not key.startswith('ceiling') else key:<28}"
-            f"{page['rps']:>9.1f}{page['ratio'] or 0:>7.2f}{page['cpu_ratio'] or 0:>7.2f}"
-            f"{page['p50_ms']:>9.2f}"
-            f"{page['p99_ms']:>9.2f}{'' if queries is None else queries:>5}"
-            f"{page['app_cpu_ms_per_request']:>9.2f}{page['db_cpu_ms_per_request']:>8.2f}"
-            f"{page['wrk_cpu_ms_per_request']:>9.2f}{page['worker_boots']:>7}"
-            f"{page['unexpected'] + page['exhausted']:>5}"
-        )
-    lines.append(
-        "(ratio: req/s over the ceiling's; CPU r.: the ceiling's CPU per request over the page's;"
-        " CPU columns: ms of CPU per request, db: PostgreSQL and Redis;"
-        " boots: gunicorn workers started meanwhile;"
-        " bad: unexpected answers, for Place order the checkouts refused for stock)"
-    )
-    busy_pages = [
-        f"{key} {page['other_cpu_percent']:.0f}%"
-        for key, page in pages.items()
-        if page.get("other_cpu_percent", 0) > OTHER_CPU_WARNING_PERCENT
-    ]
-    if busy_pages:
-        lines.append(
-            "WARNING: other processes used CPU during the runs ("
-            + ", ".join(busy_pages)
-            + " of a core): these figures are not reliable; run again on a quiet machine."
-        )
-    lines.append("")
-    if "place_order" in pages:
-        orders = pages["place_order"]["orders"]
-        lines.append(
-            f"Place order: {orders['orders']} orders in {orders['first_to_last_s']:.1f} s = "
-            f"{orders['orders_per_s']:.1f} orders/s; stock arithmetic "
-            f"{'OK' if orders['ok'] else 'MISMATCH'} (scarce stock left: "
-            f"{orders['scarce_stock_left']}); refused (stock ran out): "
-            f"{pages['place_order']['unexpected']}"
-        )
-    search = report.get("search")
-    if search:
-        per_term = ", ".join(
-            f"{term!r} {data['p50_ms']}/{data['p95_ms']}" for term, data in search["terms"].items()
-        )
-        lines.append(
-            f"Search at the database, {search['products']:,} products: p50 {search['p50_ms']} ms,"
-            f" p95 {search['p95_ms']} ms (per term p50/p95 ms: {per_term})"
-        )
-    seeding = report["seeding"]
-    extra = f"; {search['products']:,} in {search['seeding_s']} s" if search and "seeding_s" in (
-        search
-    ) else ""  # fmt: skip
-    lines.append(f"Seeding: {seeding['products']:,} products in {seeding['seconds']} s{extra}")
-    memory = report.get("memory", {})
-    if memory:
-        lines.append(
-            f"Worker memory after warm-up: max RSS {memory['max_rss_mb']} MB, max PSS "
-            f"{memory['max_pss_mb']} MB, max private {memory['max_private_mb']} MB"
-        )
-    start = report["start_to_healthy_s"]
-    lines.append(f"Start to /health/live/: {start['samples']} s (max {start['max']} s)")
-    lines.append(f"CPU split: {report['settings']['cpu_split']}")
-    lines.append(f"Machine: {report['machine_line']}")
-    lines.append("")
-    lines.append("Targets:")
-    for target in report["targets"]:
-        lines.append(f"  [{'met' if target['met'] else 'MISSED'}] {target['target']}: "
-                     f"{target['value']}")  # fmt: skip
-    return "\n".join(lines)
-
-
-def chart(report: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    pages = {k: v for k, v in report["pages"].items() if not k.startswith("ceiling")}
-    labels = [page["label"] for page in pages.values()]
-    ceiling_rps = report["ceiling_rps"]
-    ceiling_p99 = statistics.mean(
-        report["pages"][k]["p99_ms"] for k in ("ceiling_first", "ceiling_last")
-        if k in report["pages"]
-    )  # fmt: skip
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.5), sharey=True)
-    positions = range(len(labels))
-    rps = [page["rps"] for page in pages.values()]
-    left.barh(positions, rps, color="#4477aa")
-    left.axvline(ceiling_rps, color="#cc3311", linestyle="--", label=f"ceiling {ceiling_rps:.0f}")
-    for y, page in zip(positions, pages.values(), strict=True):
-        left.text(page["rps"], y, f" {page['rps']:.0f} ({page['ratio']:.2f}×)", va="center")
-    left.set_yticks(list(positions), labels)
-    left.invert_yaxis()
-    left.set_xlabel("requests/s (higher is better)")
-    left.set_xlim(0, ceiling_rps * 1.35)
-    left.legend(loc="lower right")
-    p99 = [page["p99_ms"] for page in pages.values()]
-    right.barh(positions, p99, color="#ee7733")
-    right.axvline(ceiling_p99, color="#cc3311", linestyle="--", label=f"ceiling {ceiling_p99:.1f}")
-    for y, value in zip(positions, p99, strict=True):
-        right.text(value, y, f" {value:.1f}", va="center")
-    right.set_xlabel("p99 latency, ms (lower is better)")
-    right.set_xlim(0, max([*p99, ceiling_p99]) * 1.25)
-    right.legend(loc="lower right")
-    settings = report["settings"]
-    fig.suptitle(
-        f"Storefront vs. its stack's ceiling — {settings['products']:,} products, "
-        f"wrk -c{settings['wrk_connections']}, {settings['duration_s']} s per page, "
-        f"{settings['cpu_split']}\n{report['machine_line']}",
-        fontsize=10,
-    )
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def write_results(report: dict, directory: Path) -> tuple[Path, Path]:
-    directory.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
-    json_path = directory / f"{stamp}.json"
-    json_path.write_text(json.dumps(report, indent=2) + "\n")
-    shutil.copyfile(json_path, directory / "latest.json")
-    png_path = directory / f"{stamp}.png"
-    chart(report, png_path)
-    shutil.copyfile(png_path, directory / "latest.png")
-    return json_path, png_path
-
-
 def parse_args(argv=None):
-    all_pages = [
-        "ceiling", "home", "listing", "listing_signed_in", "listing_search", "category",
-        "product", "cart", "add_to_cart", "place_order",
-    ]  # fmt: skip
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--products", type=int, default=10_000, help="catalog size (seed_demo)")
-    parser.add_argument("--duration", type=float, default=10, help="seconds of load per page")
+    parser.add_argument(
+        "--duration", type=float, default=10, help="seconds of load per page (and per order rate)"
+    )
     parser.add_argument("--warmup", type=float, default=2, help="seconds of warm-up per page")
     parser.add_argument("--connections", type=int, default=2, help="wrk connections")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument(
-        "--pin", choices=["split", "none"], default="split",
+        "--pin",
+        choices=["split", "none"],
+        default="split",
         help="split: gunicorn on CPU 1, wrk and PostgreSQL on CPU 0 (default); none: unpinned",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--search-products", type=int, default=SEARCH_TARGET_PRODUCTS,
-        help="catalog size for the search latency at the database (0: skip)",
-    )  # fmt: skip
-    parser.add_argument("--search-repeat", type=int, default=40, help="runs of each search")
+        "--scale-products",
+        type=int,
+        default=reporting.AT_SCALE_PRODUCTS,
+        help="catalog size for the listing and search SQL timed at the database (0: skip)",
+    )
+    parser.add_argument(
+        "--scale-repeat", type=int, default=40, help="runs of each listing page and search"
+    )
     parser.add_argument("--start-samples", type=int, default=3, help="gunicorn starts timed")
     parser.add_argument(
-        "--pages", default=",".join(all_pages),
-        help="comma-separated subset of: " + ", ".join(all_pages),
-    )  # fmt: skip
+        "--pages",
+        default=",".join(ALL_PAGES),
+        help="comma-separated subset of: " + ", ".join(ALL_PAGES),
+    )
     parser.add_argument(
-        "--gunicorn-env", action="append", default=[], metavar="NAME=VALUE",
+        "--gunicorn-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
         help="extra environment for the shop, e.g. GUNICORN_MAX_REQUESTS=0 (repeatable)",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--redis", action=argparse.BooleanOptionalAction, default=True,
+        "--redis",
+        action=argparse.BooleanOptionalAction,
+        default=True,
         help="a Redis server as the cache (default), as in production; --no-redis: per-process",
-    )  # fmt: skip
+    )
     parser.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="output folder")
     parser.add_argument(
-        "--profile", action="append", default=[], metavar="PATH",
+        "--profile",
+        action="append",
+        default=[],
+        metavar="PATH",
         help="instead of the load: profile PATH (repeatable) under the test client, signed in",
-    )  # fmt: skip
+    )
     parser.add_argument("--profile-requests", type=int, default=200, help="requests profiled")
     args = parser.parse_args(argv)
     args.pages = [page.strip() for page in args.pages.split(",") if page.strip()]
-    unknown = set(args.pages) - set(all_pages)
+    unknown = set(args.pages) - set(ALL_PAGES)
     if unknown:
         parser.error(f"unknown pages: {', '.join(sorted(unknown))}")
     if args.pin == "split" and (os.cpu_count() or 1) < 2:
@@ -1007,9 +645,9 @@ def main(argv=None) -> int:
     if args.profile:
         return 0
     report["bench_seconds"] = round(time.perf_counter() - started, 1)
-    evaluate(report)
-    json_path, png_path = write_results(report, args.results)
-    print(table(report))
+    reporting.evaluate(report)
+    json_path, png_path = reporting.write_results(report, args.results)
+    print(reporting.table(report))
     shown = json_path.relative_to(REPO_ROOT) if json_path.is_relative_to(REPO_ROOT) else json_path
     print(
         f"\nResults: {shown} (and latest.json), chart {png_path.name} (and latest.png); "

@@ -9,15 +9,17 @@ Django's log lines. Nothing here runs while wrk measures.
 Tasks:
 - `fixtures`: the shoppers, sessions, carts and product pools the load needs.
 - `checkout_round`: stock replenished, and N shoppers each with a cart and a session, for one
-  round of "Place order".
+  round of "Place order" or one order flow of the mixed scenario.
 - `verify_checkout`: after a round, the stock arithmetic (no oversell) and the orders' rate.
 - `count_queries`: SQL queries per request of every page, with Django's test client and
   CaptureQueriesContext.
 - `search_latency`: the listing's search SQL timed at the database with psycopg.
+- `listing_latency`: the listing's SQL for its first and its last page, timed the same way.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -26,6 +28,7 @@ import sys
 import time
 import uuid
 from datetime import timedelta
+from http.cookies import SimpleCookie
 from pathlib import Path
 
 import django
@@ -150,17 +153,21 @@ def fixtures(args):
         "csrf_secret": get_random_string(32),
         "checkout_pool": checkout_pool,
         "scarce": scarce,
+        "low_stock_threshold": settings.LOW_STOCK_THRESHOLD,
     }
 
 
 @transaction.atomic
 def checkout_round(args):
-    """Stock back to its round value, and `shoppers` carts ready to be ordered."""
+    """Stock back to its round value, and `shoppers` carts ready to be ordered.
+
+    `scarce_stock` (default SCARCE_STOCK) is what the scarce products start the round with."""
     name, count = args["round"], args["shoppers"]
+    scarce_stock = args.get("scarce_stock", SCARCE_STOCK)
     rng = random.Random(name)  # noqa: S311 (load data, not secrets)
     _, _, pool, scarce = _pools()
     Product.objects.filter(pk__in=pool).update(stock=CHECKOUT_POOL_STOCK)
-    Product.objects.filter(pk__in=scarce).update(stock=SCARCE_STOCK)
+    Product.objects.filter(pk__in=scarce).update(stock=scarce_stock)
     users = _users(f"bench-{name}", count)
     carts = Cart.objects.bulk_create(Cart(user=user) for user in users)
     items = []
@@ -183,7 +190,7 @@ def checkout_round(args):
             for user in users
         ],
         "initial_stock": {str(pk): CHECKOUT_POOL_STOCK for pk in pool}
-        | {str(pk): SCARCE_STOCK for pk in scarce},
+        | {str(pk): scarce_stock for pk in scarce},
         "demand": {str(pk): quantity for pk, quantity in demand.items()},
     }
 
@@ -228,24 +235,20 @@ rendered_pages = override_settings(CATALOG_PAGE_CACHE=False)
 
 @rendered_pages
 def count_queries(args):
-    """SQL queries of one request of each page, as the shop runs them (test client)."""
+    """SQL queries of one request of each page, as the shop runs them (test client).
+
+    `pages` maps a page to one of its load's requests: [method, path, headers, body]."""
     results = {}
-    for name, spec in args["pages"].items():
+    for name, (method, path, headers, body) in args["pages"].items():
         client = Client(HTTP_HOST="127.0.0.1")
-        for cookie, value in spec.get("cookies", {}).items():
-            client.cookies[cookie] = value
-        setup = spec.get("setup")
-        if setup == "checkout":
-            shopper = checkout_round({"round": "qc", "shoppers": 1})["shoppers"][0]
-            client.cookies["sessionid"] = shopper["session"]
-            spec["data"]["checkout_token"] = shopper["token"]
-        if spec["method"] == "GET":
-            client.get(spec["path"])  # warm: first-use costs (content types...) are not counted
+        cookies = SimpleCookie(headers.get("Cookie", ""))
+        for cookie, morsel in cookies.items():
+            client.cookies[cookie] = morsel.value
+        content_type = headers.get("Content-Type", "application/octet-stream")
+        if method == "GET":
+            client.get(path)  # warm: first-use costs (content types...) are not counted
         with CaptureQueriesContext(connection) as queries:
-            if spec["method"] == "GET":
-                response = client.get(spec["path"])
-            else:
-                response = client.post(spec["path"], spec.get("data", {}))
+            response = client.generic(method, path, body or "", content_type)
         results[name] = {
             "queries": len(queries),
             "status": response.status_code,
@@ -260,6 +263,66 @@ def _percentile(values, fraction):
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
+def _listing_statements(client, params):
+    """The SQL on `products` of one request to the listing, exactly as the view runs it (the
+    second request: the first pays per-process first-use costs), and the response."""
+    client.get("/products/", params)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/products/", params)
+    if response.status_code != 200:
+        raise RuntimeError(f"/products/?{params} answered {response.status_code}")
+    return response, [q["sql"] for q in queries.captured_queries if '"products"' in q["sql"]]
+
+
+@contextlib.contextmanager
+def _database_cursor():
+    """A cursor of a plain psycopg connection to the benchmark's database (no Django around)."""
+    import psycopg
+
+    db = settings.DATABASES["default"]
+    conninfo = {
+        "host": db["HOST"],
+        "port": db["PORT"],
+        "dbname": db["NAME"],
+        "user": db["USER"],
+        "password": db["PASSWORD"],
+    }
+    with psycopg.connect(**conninfo, autocommit=True) as conn, conn.cursor() as cur:
+        yield cur
+
+
+def _time_statements(cur, sqls, repeat):
+    """Run the statements of one page `repeat` times (after a warming run): the wall-clock
+    times in ms, rows fetched, and a summary with each statement's plan."""
+    for sql in sqls:
+        cur.execute(sql)
+        cur.fetchall()
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        for sql in sqls:
+            cur.execute(sql)
+            cur.fetchall()
+        times.append((time.perf_counter() - started) * 1000)
+    plans = []
+    for sql in sqls:
+        cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+        plan = cur.fetchone()[0][0]
+        plans.append(
+            {
+                "execution_ms": round(plan["Execution Time"], 2),
+                "indexes": sorted(set(_index_names(plan["Plan"]))),
+            }
+        )
+    return times, {
+        "statements": len(sqls),
+        "p50_ms": round(statistics.median(times), 2),
+        "p95_ms": round(_percentile(times, 0.95), 2),
+        "max_ms": round(max(times), 2),
+        "plans": plans,
+    }
+
+
 @rendered_pages
 def search_latency(args):
     """The listing's search SQL, timed at the database.
@@ -269,67 +332,43 @@ def search_latency(args):
     the paginator, the page of rows) and each search is then run `repeat` times on a plain
     psycopg connection; one search = all of its statements, wall clock, rows fetched.
     """
-    import psycopg
-
     client = Client(HTTP_HOST="127.0.0.1")
-    terms = args["terms"]
-    statements = {}
-    for term in terms:
-        client.get("/products/", {"q": term})
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get("/products/", {"q": term})
-        if response.status_code != 200:
-            raise RuntimeError(f"/products/?q={term} answered {response.status_code}")
-        statements[term] = [
-            query["sql"] for query in queries.captured_queries if '"products"' in query["sql"]
-        ]
-    product_count = Product.objects.count()
-    db = settings.DATABASES["default"]
-    conninfo = {
-        "host": db["HOST"],
-        "port": db["PORT"],
-        "dbname": db["NAME"],
-        "user": db["USER"],
-        "password": db["PASSWORD"],
-    }
-    results = {}
-    all_times = []
-    with psycopg.connect(**conninfo, autocommit=True) as conn, conn.cursor() as cur:
+    statements = {term: _listing_statements(client, {"q": term})[1] for term in args["terms"]}
+    results, all_times = {}, []
+    with _database_cursor() as cur:
         for term, sqls in statements.items():
-            for sql in sqls:  # warm the cache once
-                cur.execute(sql)
-                cur.fetchall()
-            times = []
-            for _ in range(args["repeat"]):
-                started = time.perf_counter()
-                for sql in sqls:
-                    cur.execute(sql)
-                    cur.fetchall()
-                times.append((time.perf_counter() - started) * 1000)
-            plans = []
-            for sql in sqls:
-                cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
-                plan = cur.fetchone()[0][0]
-                plans.append(
-                    {
-                        "execution_ms": round(plan["Execution Time"], 2),
-                        "indexes": sorted(set(_index_names(plan["Plan"]))),
-                    }
-                )
+            times, results[term] = _time_statements(cur, sqls, args["repeat"])
             all_times += times
-            results[term] = {
-                "statements": len(sqls),
-                "p50_ms": round(statistics.median(times), 2),
-                "p95_ms": round(_percentile(times, 0.95), 2),
-                "max_ms": round(max(times), 2),
-                "plans": plans,
-            }
     return {
-        "products": product_count,
+        "products": Product.objects.count(),
         "repeat": args["repeat"],
         "terms": results,
         "p50_ms": round(statistics.median(all_times), 2),
         "p95_ms": round(_percentile(all_times, 0.95), 2),
+    }
+
+
+@rendered_pages
+def listing_latency(args):
+    """The listing's SQL for its first page and for the last page it links to, timed at the
+    database as search_latency times a search.
+
+    The last page is the paginator's `num_pages` in the first page's context: the page the
+    pagination's "Last" link shows, so a capped page count is measured as shoppers meet it.
+    """
+    client = Client(HTTP_HOST="127.0.0.1")
+    first_page, first_sqls = _listing_statements(client, {})
+    last_page = first_page.context["page_obj"].paginator.num_pages
+    _, last_sqls = _listing_statements(client, {"page": last_page})
+    with _database_cursor() as cur:
+        _, first = _time_statements(cur, first_sqls, args["repeat"])
+        _, last = _time_statements(cur, last_sqls, args["repeat"])
+    return {
+        "products": Product.objects.count(),
+        "repeat": args["repeat"],
+        "last_page": last_page,
+        "first": first,
+        "last": last,
     }
 
 
@@ -376,6 +415,7 @@ TASKS = {
     "verify_checkout": verify_checkout,
     "count_queries": count_queries,
     "search_latency": search_latency,
+    "listing_latency": listing_latency,
 }
 
 

@@ -10,6 +10,8 @@
 -- own session and checkout token) no request is sent twice; without `once` they cycle.
 -- Cookies, CSRF tokens and POST bodies are in the data, so no response needs parsing beyond its
 -- status and Location header, which response() checks against what the page should answer.
+-- response() also counts the catalog page cache's `X-Page-Cache: hit` / `miss` answers (pages
+-- for visitors without a session); done() reports both counts.
 
 local threads = {}
 
@@ -35,6 +37,7 @@ function init(args)
   filler = wrk.format("GET", "/health/live/")
   position = (thread_index or 0) + 1
   ok, unexpected, exhausted, statuses = 0, 0, 0, {}
+  cache_hits, cache_misses = 0, 0
 end
 
 function request()
@@ -57,6 +60,12 @@ function response(status, headers, body)
     local location = headers["Location"] or headers["location"] or ""
     good = location:sub(1, #expect_location) == expect_location
   end
+  local cache = headers["X-Page-Cache"] or headers["x-page-cache"]
+  if cache == "hit" then
+    cache_hits = cache_hits + 1
+  elseif cache == "miss" then
+    cache_misses = cache_misses + 1
+  end
   if good then
     ok = ok + 1
   else
@@ -67,7 +76,10 @@ end
 
 function done(summary, latency, requests)
   local ok_total, unexpected_total, exhausted_total, by_status = 0, 0, 0, {}
+  local hits_total, misses_total = 0, 0
   for _, thread in ipairs(threads) do
+    hits_total = hits_total + thread:get("cache_hits")
+    misses_total = misses_total + thread:get("cache_misses")
     ok_total = ok_total + thread:get("ok")
     unexpected_total = unexpected_total + thread:get("unexpected")
     exhausted_total = exhausted_total + thread:get("exhausted")
@@ -82,12 +94,12 @@ function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
     'BENCH_RESULT {"requests": %d, "duration_us": %d, "bytes": %d, "ok": %d, "unexpected": %d, '
-      .. '"unexpected_statuses": {%s}, "exhausted": %d, '
+      .. '"unexpected_statuses": {%s}, "exhausted": %d, "page_cache": {"hit": %d, "miss": %d}, '
       .. '"errors": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}, '
       .. '"latency_us": {"min": %d, "mean": %.1f, "max": %d, "stdev": %.1f, '
       .. '"p50": %d, "p90": %d, "p99": %d, "p99.9": %d}}\n',
     summary.requests, summary.duration, summary.bytes, ok_total, unexpected_total,
-    table.concat(status_parts, ", "), exhausted_total,
+    table.concat(status_parts, ", "), exhausted_total, hits_total, misses_total,
     e.connect, e.read, e.write, e.status, e.timeout,
     latency.min, latency.mean, latency.max, latency.stdev,
     latency:percentile(50), latency:percentile(90), latency:percentile(99),

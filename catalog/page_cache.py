@@ -28,7 +28,6 @@ rendered as usual.
 
 import hashlib
 import logging
-import secrets
 import time
 from dataclasses import dataclass
 
@@ -52,12 +51,6 @@ RENDER_LOCK_SECONDS = 5
 RENDER_WAIT_SECONDS = 2
 RENDER_POLL_SECONDS = 0.01
 CSRF_PLACEHOLDER = "csrf-token-placeholder-6c1f0b9e2d"
-# Without RELEASE_ID (a checkout, not an image): this process's own pages only.
-_PROCESS_RELEASE = secrets.token_hex(8)
-
-
-def release() -> str:
-    return settings.RELEASE_ID or _PROCESS_RELEASE
 
 
 def serves(request) -> bool:
@@ -136,7 +129,7 @@ def lookup(request, scopes: list[str]) -> CachedPage | None:
     if not serves(request):
         return None
     path = hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest()
-    key = f"catalog-pages:{release()}:{get_language()}:{path}"
+    key = f"catalog-pages:{settings.RELEASE_ID}:{get_language()}:{path}"
     try:
         found = cache.get_many([key, *map(changes.version_key, scopes)])
         versions = changes.current_versions(scopes, found)

@@ -4,6 +4,7 @@ With nothing set the shop runs on SQLite with local sign-in; `make run` turns DE
 supplies a local secret key. Every variable read here is documented in the README.
 """
 
+import secrets
 from decimal import Decimal
 from pathlib import Path
 
@@ -131,8 +132,8 @@ CATALOG_PAGE_CACHE = env.bool(
     "CATALOG_PAGE_CACHE", default=bool(REDIS_URL) and "replica" not in DATABASES
 )
 # The release (set in the image by the Dockerfile): cached pages of one release are not
-# served by another.
-RELEASE_ID = env.str("RELEASE_ID", default="")
+# served by another. Without it, this process's own (and its forked workers'): a checkout.
+RELEASE_ID = env.str("RELEASE_ID", default="") or secrets.token_hex(8)
 
 # --- Accounts ---------------------------------------------------------------------------------
 
