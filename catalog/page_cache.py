@@ -1,9 +1,11 @@
-"""Whole catalog pages for visitors without a session, shared by every process through Redis.
+"""Whole catalog pages, one copy for everyone, shared by every process through Redis.
 
-A visitor with neither a session nor a messages cookie sees on the home, listing, category and
-product pages exactly what every other such visitor sees: no name, an empty cart, no messages.
-Those pages are stored as HTML under their URL and served from the cache, without a query and
-without rendering, while what they show is unchanged.
+The home, listing, category and product pages show every visitor the same thing but for a few
+*shopper parts*: the header's name, cart count and staff link, the product page's review form.
+Those are marked in the templates (`{% shopper_part "template.html" %}`); the page is rendered
+once with markers in their place, stored as HTML under its URL, and each response fills in its
+visitor's own parts (their templates, rendered with the visitor's request) and CSRF token. A
+visitor with a message waiting gets the page rendered for them, where the message shows.
 
 Never stale: a view names the scopes of the catalog its page shows (catalog.changes: the
 category tree, the listing, a category's or a product's page). The page is stored with their
@@ -28,15 +30,20 @@ rendered as usual.
 
 import hashlib
 import logging
+import re
 import time
 from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.template import Engine
+from django.template.loader import get_template
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from . import changes
@@ -51,14 +58,18 @@ RENDER_LOCK_SECONDS = 5
 RENDER_WAIT_SECONDS = 2
 RENDER_POLL_SECONDS = 0.01
 CSRF_PLACEHOLDER = "csrf-token-placeholder-6c1f0b9e2d"
+# Set on a request rendering the page kept for everyone: its shopper parts stay markers.
+SHARED_PAGE = "page_cache_renders_shared_page"
+_SHOPPER_PART = re.compile(r"<!--shopper-part ([^>]*)-->")
 
 
 def serves(request) -> bool:
-    """Whether `request` sees the page every visitor without a session sees."""
+    """Whether `request` gets the page kept for everyone: a GET or HEAD of a visitor with no
+    messages waiting (in their cookie: the session holds only what the cookie cannot), which
+    show once, on the next page rendered for them."""
     return (
         settings.CATALOG_PAGE_CACHE
         and request.method in ("GET", "HEAD")
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and CookieStorage.cookie_name not in request.COOKIES
     )
 
@@ -68,6 +79,33 @@ def with_csrf_token(html: str, request) -> str:
     if CSRF_PLACEHOLDER not in html:
         return html
     return html.replace(CSRF_PLACEHOLDER, get_token(request))
+
+
+def shopper_part(context, template_name: str, values: dict) -> SafeString:
+    """`{% shopper_part %}`: a part of a page that differs per visitor (their name, cart,
+    review form). In a page kept for everyone it is a marker, which each response replaces
+    with the part rendered for its own visitor (for_visitor)."""
+    if getattr(getattr(context, "request", None), SHARED_PAGE, False):
+        # urlencode() leaves no < or > to escape.
+        spec = urlencode({"template": template_name, **values})
+        return mark_safe(f"<!--shopper-part {spec}-->")  # noqa: S308
+    return get_template(template_name).render({**context.flatten(), **values})
+
+
+def for_visitor(html: str, request) -> str:
+    """A page kept for everyone, with the visitor's own shopper parts and CSRF token."""
+    context = None
+
+    def render(part):
+        nonlocal context
+        if context is None:  # the context processors' values, once for all parts
+            context = {}
+            for processor in Engine.get_default().template_context_processors:
+                context.update(processor(request))
+        values = dict(parse_qsl(part[1]))
+        return get_template(values.pop("template")).render({**context, **values})
+
+    return with_csrf_token(_SHOPPER_PART.sub(render, html), request)
 
 
 def _mark(response, outcome: str):
@@ -88,18 +126,18 @@ class CachedPage:
         return self.key + ":rendering"
 
     def response(self, request) -> HttpResponse:
-        return _mark(HttpResponse(with_csrf_token(self.html, request)), "hit")
+        return _mark(HttpResponse(for_visitor(self.html, request)), "hit")
 
     def store(self, response, request) -> None:
-        """Keeps a freshly rendered page (with the placeholder), then gives the visitor their
-        own CSRF token in it."""
+        """Keeps a freshly rendered page (with markers and the placeholder), then gives the
+        visitor their own shopper parts and CSRF token in it."""
         html = response.content.decode(response.charset)
         try:
             cache.set(self.key, (self.versions, html), timeout=PAGE_TIMEOUT_SECONDS)
         except Exception:
             logger.exception("Could not cache a catalog page")
         self.release_lock()
-        response.content = with_csrf_token(html, request)
+        response.content = for_visitor(html, request)
 
     def release_lock(self) -> None:
         if self.rendering:
@@ -158,6 +196,7 @@ class CachedForVisitorsMixin:
         self.cached_page = page = lookup(request, self.page_scopes())
         if page is not None and page.html is not None:
             return page.response(request)
+        setattr(request, SHARED_PAGE, page is not None)
         try:
             response = super().get(request, *args, **kwargs)
         except Exception:  # Http404 and the like: another request may try

@@ -9,24 +9,18 @@ from . import services
 from .forms import ReviewForm
 from .models import Review
 
-REVIEWS_SHOWN = 20
 
-
-def product_review_context(request, product, *, review_form=None):
-    """What the product page needs for its reviews section: a fixed number of queries."""
-    user = request.user
+def review_actions_context(user, product_id):
+    """The shopper's part of a product's reviews: their own review, or may they write one."""
     own_review = None
     can_review = False
     if user.is_authenticated:
-        own_review = Review.objects.filter(user=user, product=product).first()
-        can_review = own_review is None and services.has_purchased(user=user, product=product)
+        own_review = Review.objects.filter(user=user, product_id=product_id).first()
+        can_review = own_review is None and services.has_purchased(user=user, product=product_id)
     return {
-        "reviews": Review.objects.approved()
-        .filter(product=product)
-        .select_related("user")[:REVIEWS_SHOWN],
         "own_review": own_review,
         "can_review": can_review,
-        "review_form": review_form or (ReviewForm() if can_review else None),
+        "review_form": ReviewForm() if can_review else None,
     }
 
 
@@ -46,6 +40,6 @@ def review_create(request, slug):
         else:
             messages.success(request, "Thank you for your review!")
         return redirect(product)
-    # Show the product page again with the errors next to the fields.
-    context = {"product": product, **product_review_context(request, product, review_form=form)}
+    # The form again, with the errors next to the fields.
+    context = {"product": product, "can_review": True, "review_form": form}
     return render(request, "reviews/review_form_page.html", context, status=400)

@@ -25,6 +25,7 @@ from reviews.services import set_review_status
 from tests.factories import (
     CartItemFactory,
     CategoryFactory,
+    OrderItemFactory,
     ProductFactory,
     ReviewFactory,
     UserFactory,
@@ -320,3 +321,76 @@ def test_a_page_missing_from_the_cache_is_rendered_once_for_requests_waiting_tog
     assert responses["first"].headers["X-Page-Cache"] == "miss"
     assert responses["second"].headers["X-Page-Cache"] == "hit"
     assert "Oak lamp" in responses["second"].content.decode()
+
+
+# --- Shoppers with a session: the shared page with their own parts ----------------------------
+
+
+def test_a_signed_in_shopper_gets_the_shared_page_with_their_own_name_and_cart(product):
+    staff = UserFactory(first_name="Stella", is_staff=True)
+    shopper = UserFactory(first_name="Sam")
+    CartItemFactory(cart__user=shopper, product=product, quantity=3)
+    anonymous = Client().get("/products/")
+    assert anonymous.headers["X-Page-Cache"] == "miss"
+
+    signed_in = Client()
+    signed_in.force_login(shopper)
+    page = signed_in.get("/products/")
+    html = page.content.decode()
+    assert page.headers["X-Page-Cache"] == "hit"
+    assert '<span class="user-name">Sam</span>' in html
+    assert 'aria-label="3 items in cart"' in html and ">Admin</a>" not in html
+
+    staff_client = Client()
+    staff_client.force_login(staff)
+    html = staff_client.get("/products/").content.decode()
+    assert "Stella" in html and ">Admin</a>" in html and "Sam" not in html
+    again = Client().get("/products/")
+    assert again.headers["X-Page-Cache"] == "hit"
+    assert "Sign in</a>" in again.content.decode() and "Stella" not in again.content.decode()
+
+
+def test_a_page_first_rendered_for_a_signed_in_shopper_is_kept_without_their_parts(product):
+    shopper = UserFactory(first_name="Sam")
+    signed_in = Client(enforce_csrf_checks=True)
+    signed_in.force_login(shopper)
+    first = signed_in.get(product.get_absolute_url())
+    assert first.headers["X-Page-Cache"] == "miss" and "Sam" in first.content.decode()
+
+    anonymous = Client().get(product.get_absolute_url())
+    assert anonymous.headers["X-Page-Cache"] == "hit"
+    assert "Sam" not in anonymous.content.decode()
+    assert "to review a product you bought" in anonymous.content.decode()
+    token = CSRF_INPUT.search(signed_in.get(product.get_absolute_url()).content.decode())[1]
+    signed_out = signed_in.post(reverse("accounts:logout"), {"csrfmiddlewaretoken": token})
+    assert signed_out.status_code == 302  # their own token, in the shared page
+
+
+def test_the_review_form_is_each_shopper_s_own_on_a_shared_product_page(product):
+    buyer, pending_reviewer = UserFactory(), UserFactory()
+    for shopper in (buyer, pending_reviewer):
+        OrderItemFactory(order__user=shopper, product=product)
+    ReviewFactory(user=pending_reviewer, product=product, title="Bright", status="pending")
+    get(Client(), product.get_absolute_url())  # kept for everyone
+
+    pages = {}
+    for name, shopper in {"buyer": buyer, "pending": pending_reviewer}.items():
+        client = Client()
+        client.force_login(shopper)
+        response = client.get(product.get_absolute_url())
+        assert response.headers["X-Page-Cache"] == "hit"
+        pages[name] = response.content.decode()
+    assert "Write a review" in pages["buyer"] and "awaiting approval" not in pages["buyer"]
+    assert 'Your review "Bright" is awaiting approval.' in pages["pending"]
+    assert "Write a review" not in pages["pending"]
+
+
+def test_a_shopper_with_a_message_waiting_gets_a_page_rendered_for_them(client, product):
+    get(Client(), "/products/")
+    client.force_login(UserFactory())
+    client.post(reverse("orders:cart-add", args=[product.slug]), {"quantity": "1"})
+    with_message = client.get("/products/")
+    assert "X-Page-Cache" not in with_message.headers
+    assert "Added 1 × Oak lamp to your cart." in with_message.content.decode()
+    client.cookies.pop("messages")  # shown, so expired: as a browser drops it
+    assert client.get("/products/").headers["X-Page-Cache"] == "hit"

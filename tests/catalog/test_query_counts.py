@@ -12,13 +12,21 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Product
 from reviews.models import Review
 from reviews.services import refresh_product_ratings
-from tests.factories import CategoryFactory, ProductFactory, ReviewFactory
+from tests.factories import (
+    CartItemFactory,
+    CategoryFactory,
+    ProductFactory,
+    ReviewFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -136,3 +144,27 @@ def test_page_query_count_does_not_grow_with_the_catalog(client, page):
     small = count_queries(client, url)
     grow_to_a_large_catalog()
     assert count_queries(client, url) == small
+
+
+def test_a_kept_page_costs_a_signed_in_shopper_the_same_few_queries_however_big_the_catalog(
+    client, page, settings
+):
+    """With the page cache on, a signed-in shopper with a cart gets the page kept for everyone:
+    their session, user and cart count (and on a product page their review's state) only."""
+    settings.CATALOG_PAGE_CACHE = True
+    url, _ = page
+    small_catalog()
+    shopper = UserFactory()
+    CartItemFactory(cart__user=shopper, product=Product.objects.get(slug="studio-headphones"))
+    client.force_login(shopper)
+    counts = []
+    for grow in (False, True):
+        if grow:
+            grow_to_a_large_catalog()
+        cache.clear()
+        Client().get(url)  # rendered and kept, for a visitor without a session
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.headers["X-Page-Cache"] == "hit"
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= (5 if url.startswith("/products/studio") else 3), counts
