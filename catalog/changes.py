@@ -62,6 +62,11 @@ def current_versions(scopes: Sequence[str], found: dict) -> tuple[str, ...]:
     return tuple(found[version_key(scope)] for scope in scopes)
 
 
+def versions(scopes: Sequence[str]) -> tuple[str, ...]:
+    """The current versions of `scopes`, read from the cache. Raises the cache's errors."""
+    return current_versions(scopes, cache.get_many([version_key(scope) for scope in scopes]))
+
+
 def changed(scopes: Iterable[str], using: str = "default") -> None:
     """Pages showing `scopes` are out of date once the current transaction (if any) commits."""
     scopes = set(scopes)

@@ -394,3 +394,22 @@ def test_a_shopper_with_a_message_waiting_gets_a_page_rendered_for_them(client, 
     assert "Added 1 × Oak lamp to your cart." in with_message.content.decode()
     client.cookies.pop("messages")  # shown, so expired: as a browser drops it
     assert client.get("/products/").headers["X-Page-Cache"] == "hit"
+
+
+def test_pages_rendered_for_a_shopper_keep_the_category_tree_while_it_is_current(
+    client, product, settings
+):
+    client.force_login(UserFactory())
+    top_level = product.category
+    settings.CATALOG_PAGE_CACHE = False
+    _, without_keeping = get(client, reverse("orders:cart"))
+    settings.CATALOG_PAGE_CACHE = True
+    get(client, reverse("orders:cart"))
+    page, kept = get(client, reverse("orders:cart"))
+    assert kept == without_keeping - 1
+    assert f">{top_level.name}</a></li>" in page.content.decode()
+
+    Category.objects.filter(pk=top_level.pk).update(name="Renamed")
+    page, queries = get(client, reverse("orders:cart"))
+    assert queries == without_keeping
+    assert ">Renamed</a></li>" in page.content.decode()
