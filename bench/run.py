@@ -45,7 +45,7 @@ import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -56,6 +56,7 @@ from bench import processes  # noqa: E402
 from bench import report as reporting  # noqa: E402
 from bench.load import LoadSettings, OrderFlow, run_wrk  # noqa: E402
 from bench.pages import (  # noqa: E402
+    MIXED_ORDER_RATES,
     MIXED_PAGE_SETS,
     PAGE,
     PAGES,
@@ -71,8 +72,6 @@ from tests.support.redis import RedisServer  # noqa: E402
 DEFAULT_RESULTS = REPO_ROOT / "bench" / "results"
 # The search latency terms: common and rare words, two words, and a typo (trigram fallback).
 SEARCH_TERMS_DB = ["lamp", "walnut lamp", "travel backpack", "ultralight", "headphnes"]
-# The mixed scenario: orders/s beside the pages (0: none, what the others are compared with).
-MIXED_ORDER_RATES = (0, 1, 5, 20)
 # The scarce products of an order flow start this far above the low-stock threshold, so that
 # sales cross it from about 5 orders/s and sell them out at 20 (15 % of carts hold one).
 MIXED_SCARCE_STOCK_ABOVE_THRESHOLD = 2
@@ -142,7 +141,6 @@ def ensure_wrk() -> str:
 class Shop:
     env: dict[str, str]
     work_dir: Path
-    logs: list[str] = field(default_factory=list)
 
     def manage(self, *args: str, timeout: float = 1800) -> float:
         """Run manage.py with the shop's settings; return the wall time in seconds."""

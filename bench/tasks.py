@@ -49,7 +49,11 @@ from django.contrib.sessions.models import Session  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Max, Min, Sum  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.test.utils import (  # noqa: E402
+    CaptureQueriesContext,
+    setup_test_environment,
+    teardown_test_environment,
+)
 from django.utils import timezone  # noqa: E402
 from django.utils.crypto import get_random_string  # noqa: E402
 
@@ -357,9 +361,13 @@ def listing_latency(args):
     pagination's "Last" link shows, so a capped page count is measured as shoppers meet it.
     """
     client = Client(HTTP_HOST="127.0.0.1")
-    first_page, first_sqls = _listing_statements(client, {})
-    last_page = first_page.context["page_obj"].paginator.num_pages
-    _, last_sqls = _listing_statements(client, {"page": last_page})
+    setup_test_environment()  # the test client records the templates' context only then
+    try:
+        first_page, first_sqls = _listing_statements(client, {})
+        last_page = first_page.context["page_obj"].paginator.num_pages
+        _, last_sqls = _listing_statements(client, {"page": last_page})
+    finally:
+        teardown_test_environment()
     with _database_cursor() as cur:
         _, first = _time_statements(cur, first_sqls, args["repeat"])
         _, last = _time_statements(cur, last_sqls, args["repeat"])
