@@ -7,8 +7,11 @@ from .categories import active_categories, children_of, top_level
 from .forms import ProductFilterForm
 from .models import Category, Product
 from .page_cache import CachedForVisitorsMixin
+from .pagination import CappedPaginator
 
 PRODUCTS_PER_PAGE = 24
+# Deeper than this, shoppers are asked to narrow the search: 2,400 products at 24 a page.
+MAX_LISTING_PAGES = 100
 HOME_SHELF_SIZE = 8
 
 
@@ -47,10 +50,13 @@ class FilteredProductListMixin:
     Invalid parameters are ignored (the page says so) and any `page` value shows a page that
     exists: shoppers get a sensible page for whatever URL they bring, never an error. A search
     that finds nothing forgives a typo, within the other filters: products with similar names.
+    The pages stop at MAX_LISTING_PAGES (CappedPaginator), so that no page counts or skips
+    every product.
     """
 
     context_object_name = "products"
     paginate_by = PRODUCTS_PER_PAGE
+    paginator_class = CappedPaginator
 
     def get_filter_form(self):
         raise NotImplementedError
@@ -73,6 +79,9 @@ class FilteredProductListMixin:
             self.similar_products = products.similar_names(filters["q"]).sorted_by(filters["sort"])
             products = products.search(filters["q"])
         return products.sorted_by(filters["sort"])
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        return super().get_paginator(queryset, per_page, max_pages=MAX_LISTING_PAGES, **kwargs)
 
     def paginate_queryset(self, queryset, page_size):
         paginator = self.get_paginator(queryset, page_size)

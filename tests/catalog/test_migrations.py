@@ -7,9 +7,10 @@ from django.db.migrations.executor import MigrationExecutor
 from catalog.models import Product, StoredSearchDocument, product_search_vector
 from tests.factories import ProductFactory
 
-LATEST = ("catalog", "0004_product_search_document")
+LATEST = ("catalog", "0005_product_name_words")
 BEFORE_SEARCH_INDEXES = ("catalog", "0001_initial")
 BEFORE_STORED_DOCUMENT = ("catalog", "0003_product_active_name_idx")
+BEFORE_NAME_WORDS = ("catalog", "0004_product_search_document")
 
 
 def product_indexes():
@@ -23,6 +24,11 @@ def product_columns():
         return {column.name for column in connection.introspection.get_table_description(
             cursor, "products"
         )}  # fmt: skip
+
+
+def tables():
+    with connection.cursor() as cursor:
+        return set(connection.introspection.table_names(cursor))
 
 
 def migrate(target):
@@ -45,11 +51,18 @@ def test_search_migrations_reverse_and_apply_again(back_to_latest):
     migrate(BEFORE_STORED_DOCUMENT)
     assert {"products_search_idx", "products_name_trgm_idx"} <= product_indexes()
 
-    migrate(LATEST)
+    migrate(BEFORE_NAME_WORDS)
     assert "search_document" in product_columns()
     indexes = product_indexes()
     assert {"products_search_document_idx", "products_name_trgm_idx"} <= indexes
     assert "products_search_idx" not in indexes  # replaced by the stored document's index
+    assert "product_name_words" not in tables()
+
+    migrate(LATEST)
+    indexes = product_indexes()
+    assert {"products_search_document_idx", "products_name_document_idx"} <= indexes
+    assert "products_name_trgm_idx" not in indexes  # replaced by the word list
+    assert "product_name_words" in tables()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -61,6 +74,16 @@ def test_stored_search_document_is_filled_for_existing_products(back_to_latest):
 
     assert Product.objects.search("walnut").get() == lamp
     assert Product.objects.search("light").get() == lamp
+
+
+@pytest.mark.django_db(transaction=True)
+def test_word_list_is_filled_with_the_words_of_existing_products(back_to_latest):
+    migrate(BEFORE_NAME_WORDS)
+    lamp = ProductFactory(name="Walnut lamp")
+
+    migrate(LATEST)
+
+    assert Product.objects.similar_names("walnt").get() == lamp
 
 
 def stored_and_computed(product):
