@@ -11,7 +11,8 @@ A catalog page shows *scopes* of the catalog, each with a version in the shared 
 A committed write replaces the versions of the scopes that show what it changed: a product's
 own page, the listing, and the pages of its category and that category's parent (before and
 after, when it moves); any category change, the tree. A sale changes only what pages show of
-the stock (`shown_stock`), so most sales replace no version at all.
+the stock: its product's page when the count shown there changes (`shown_stock`), listings when
+the product runs low or out (`listed_stock`); so most sales replace no version at all.
 
 A copy of a page keeps the versions read before its queries, and is current while they are: a
 page rendered while a change committed carries the old version and is never used after it.
@@ -42,9 +43,16 @@ def product_page(slug: str) -> str:
 
 
 def shown_stock(stock: int) -> int | None:
-    """What shoppers see of a stock level: the count at or below the low-stock threshold
+    """What a product's page shows of its stock: the count at or below the low-stock threshold
     ("Out of stock", "Only 3 left"), nothing more precise than "In stock" above it."""
     return stock if stock <= settings.LOW_STOCK_THRESHOLD else None
+
+
+def listed_stock(stock: int) -> str:
+    """What listings show of a product's stock: out, only a few left, or in stock."""
+    if stock <= 0:
+        return "out"
+    return "few" if stock <= settings.LOW_STOCK_THRESHOLD else "in"
 
 
 def version_key(scope: str) -> str:

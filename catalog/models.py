@@ -227,8 +227,8 @@ class ProductQuerySet(models.QuerySet):
         """Add units to each product's stock (remove them: negative), in one UPDATE.
 
         The products must be locked (select_for_update) and their `stock` read under the lock:
-        only the products whose shown stock changes (`changes.shown_stock`) change pages, so
-        most sales leave every cached page current.
+        pages hear only of what they show of the stock (catalog.changes), so most sales leave
+        every cached page current.
         """
         locked = self.filter(pk__in=[product.pk for product in units])
         # QuerySet.update itself: this method tells catalog.changes less than update() would.
@@ -236,13 +236,16 @@ class ProductQuerySet(models.QuerySet):
             locked,
             stock=Case(*(When(pk=product.pk, then=F("stock") + n) for product, n in units.items())),
         )
-        shown_changed = [
-            product.pk
-            for product, n in units.items()
-            if changes.shown_stock(product.stock) != changes.shown_stock(product.stock + n)
-        ]
-        if shown_changed:
-            changes.products_changed(self.model.objects.filter(pk__in=shown_changed), self.db)
+        listed, paged = [], []
+        for product, n in units.items():
+            before, after = product.stock, product.stock + n
+            if changes.listed_stock(before) != changes.listed_stock(after):
+                listed.append(product.pk)
+            elif changes.shown_stock(before) != changes.shown_stock(after):
+                paged.append(changes.product_page(product.slug))
+        if listed:
+            changes.products_changed(self.model.objects.filter(pk__in=listed), self.db)
+        changes.changed(paged, self.db)
 
     change_stock.alters_data = True
 

@@ -251,7 +251,9 @@ def test_a_sale_to_the_low_stock_threshold_and_to_zero_shows_at_once(shop, setti
     sell(lamp, 45)
     assert rendered_again(pages) == {"home", "listing", "lamp", "lighting", "home-and-living"}
     assert "Only 5 left" in get(Client(), pages["lamp"])[0].content.decode()
-    sell(lamp, 1)  # the exact count is shown now: every unit sold shows
+    assert "Only a few left" in get(Client(), pages["listing"])[0].content.decode()
+    sell(lamp, 1)  # the count shows on the product's page only: every unit sold shows there
+    assert rendered_again(pages) == {"lamp"}
     assert "Only 4 left" in get(Client(), pages["lamp"])[0].content.decode()
     order = sell(lamp, 4)
     assert "Out of stock" in get(Client(), pages["lamp"])[0].content.decode()

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
+from catalog import views
 from catalog.views import PRODUCTS_PER_PAGE
 from reviews.models import Review
 from tests.factories import CategoryFactory, ProductFactory, ReviewFactory
@@ -183,6 +184,43 @@ def test_listing_answers_nonsense_parameters_with_a_sensible_page(
     assert response.context["filter_notes"] == notes
     for note in notes:
         assert note in text(response)
+
+
+@pytest.fixture
+def one_page_at_most(monkeypatch):
+    """The listing's cap lowered to one page (24 products), so a few products pass it."""
+    monkeypatch.setattr(views, "MAX_LISTING_PAGES", 1)
+
+
+def test_listing_counts_up_to_the_cap(client, one_page_at_most):
+    for number in range(PRODUCTS_PER_PAGE):
+        ProductFactory(name=f"Lamp {number:02d}")
+    response = client.get(LISTING)
+    assert "24 products" in text(response)
+    assert "More than" not in text(response)
+    assert not response.context["paginator"].is_capped
+
+
+def test_listing_past_the_cap_says_more_than_and_asks_to_narrow_the_search(
+    client, thirty_lamps, one_page_at_most
+):
+    response = client.get(LISTING, {"q": "lamp"})
+    assert response.context["paginator"].count == 24
+    assert "More than 24 products" in text(response)
+    assert (
+        "Showing the first 24 of more than 24 products. Narrow your search or filters to see "
+        "the rest." in text(response)
+    )
+
+
+@pytest.mark.parametrize("page", ["2", "99999"])
+def test_listing_page_past_the_cap_shows_the_last_page_within_it(
+    client, thirty_lamps, one_page_at_most, page
+):
+    response = client.get(LISTING, {"page": page})
+    assert response.status_code == 200
+    assert response.context["page_obj"].number == 1
+    assert shown(response) == [f"Lamp {number:02d}" for number in range(24)]
 
 
 def test_listing_truncates_a_5000_character_search_and_still_searches(client):
@@ -363,6 +401,15 @@ def test_product_page_says_how_much_is_in_stock(client, settings, stock, status)
     settings.LOW_STOCK_THRESHOLD = 5
     product = ProductFactory(stock=stock)
     assert f"{status}</p>" in text(client.get(product.get_absolute_url()))
+
+
+@pytest.mark.parametrize(
+    ("stock", "status"), [(40, "In stock"), (3, "Only a few left"), (0, "Out of stock")]
+)
+def test_listing_cards_say_a_product_runs_low_not_how_low(client, settings, stock, status):
+    settings.LOW_STOCK_THRESHOLD = 5
+    ProductFactory(stock=stock)
+    assert f"{status}</p>" in text(client.get("/products/"))
 
 
 def test_product_page_includes_the_add_to_cart_form_and_the_reviews(client):
