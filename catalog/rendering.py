@@ -74,7 +74,7 @@ card_memo = RenderMemo(maxsize=2048)
 filter_form_memo = RenderMemo(maxsize=256)
 
 
-def _compiled(template):
+def compiled(template):
     """The engine's compiled template: the same object for as long as the loader caches it
     (get_template() wraps it in a new object every call)."""
     return getattr(template, "template", template)
@@ -96,7 +96,7 @@ def product_card(product: Product) -> SafeString:
     # Decimals equal in value can print differently ("5" and "5.00"): key on their text too.
     row += tuple(str(values.get(column)) for column in _DECIMAL_COLUMNS)
     image_url = product.image.url if product.image else ""
-    key = (_compiled(template), row, image_url, settings.LOW_STOCK_THRESHOLD, get_language())
+    key = (compiled(template), row, image_url, settings.LOW_STOCK_THRESHOLD, get_language())
     return card_memo.get_or_render(key, lambda: template.render({"product": product}))
 
 
@@ -109,7 +109,7 @@ def filter_form(context) -> SafeString:
         for category in form.categories or ()
     )
     key = (
-        _compiled(template),
+        compiled(template),
         tuple(form.fields),
         tuple((name, _exact(value)) for name, value in sorted(form.initial.items())),
         None if form.categories is None else categories,

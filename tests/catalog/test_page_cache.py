@@ -415,3 +415,13 @@ def test_pages_rendered_for_a_shopper_keep_the_category_tree_while_it_is_current
     page, queries = get(client, reverse("orders:cart"))
     assert queries == without_keeping
     assert ">Renamed</a></li>" in page.content.decode()
+
+
+def test_a_signed_out_visitor_s_parts_are_remembered_per_url(product):
+    first = Client().get("/products/?sort=price")
+    second = Client().get("/products/?sort=price")  # kept page, parts remembered
+    other = Client().get("/products/?sort=name")
+    assert second.headers["X-Page-Cache"] == "hit"
+    assert second.content == first.content
+    assert "next=/products/%3Fsort%3Dprice" in second.content.decode()
+    assert "next=/products/%3Fsort%3Dname" in other.content.decode()
