@@ -142,13 +142,11 @@ class Shop:
     env: dict[str, str]
     work_dir: Path
 
-    def manage(self, *args: str, timeout: float = 1800) -> float:
-        """Run manage.py with the shop's settings; return the wall time in seconds."""
-        started = time.perf_counter()
-        log_path = self.work_dir / f"manage-{args[0]}.log"
+    def _run(self, argv: list[str], log_path: Path, what: str, timeout: float) -> None:
+        """Run one of our own Python commands with the shop's environment, its output logged."""
         with log_path.open("wb") as out:
-            result = subprocess.run(  # noqa: S603 (our own manage.py)
-                [sys.executable, "manage.py", *args],
+            result = subprocess.run(  # noqa: S603 (our own manage.py and bench.tasks)
+                [sys.executable, *argv],
                 cwd=REPO_ROOT,
                 env=self.env,
                 stdin=subprocess.DEVNULL,
@@ -159,7 +157,13 @@ class Shop:
             )
         if result.returncode != 0:
             tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-30:])
-            raise SystemExit(f"bench: manage.py {' '.join(args)} failed:\n{tail}")
+            raise SystemExit(f"bench: {what} failed:\n{tail}")
+
+    def manage(self, *args: str, timeout: float = 1800) -> float:
+        """Run manage.py with the shop's settings; return the wall time in seconds."""
+        started = time.perf_counter()
+        log_path = self.work_dir / f"manage-{args[0]}.log"
+        self._run(["manage.py", *args], log_path, f"manage.py {' '.join(args)}", timeout)
         return time.perf_counter() - started
 
     def task(self, name: str, arguments: dict | None = None, timeout: float = 1800) -> dict:
@@ -167,21 +171,8 @@ class Shop:
         output = self.work_dir / f"task-{name}-{uuid.uuid4().hex[:8]}.json"
         args_path = output.with_suffix(".args.json")
         args_path.write_text(json.dumps(arguments or {}))
-        log_path = output.with_suffix(".log")
-        with log_path.open("wb") as out:
-            result = subprocess.run(  # noqa: S603 (our own bench.tasks)
-                [sys.executable, "-m", "bench.tasks", name, str(output), str(args_path)],
-                cwd=REPO_ROOT,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                timeout=timeout,
-                check=False,
-            )
-        if result.returncode != 0:
-            tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-30:])
-            raise SystemExit(f"bench: task {name} failed:\n{tail}")
+        argv = ["-m", "bench.tasks", name, str(output), str(args_path)]
+        self._run(argv, output.with_suffix(".log"), f"task {name}", timeout)
         return json.loads(output.read_text())
 
 

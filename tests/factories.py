@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 
 from catalog.models import Category, Product
 from orders.models import Cart, CartItem, Order, OrderItem
+from orders.services import ShippingDetails
 from reviews.models import Review
 
 
@@ -92,3 +93,14 @@ class ReviewFactory(factory.django.DjangoModelFactory):
     rating = 4
     title = "Good"
     body = "Does what it says."
+
+
+# Where a test's order goes, when the address does not matter.
+SHIPPING = ShippingDetails(
+    email="ada@example.com",
+    name="Ada Lovelace",
+    address="1 Analytical Street",
+    postal_code="10115",
+    city="Berlin",
+    country="Germany",
+)

@@ -24,19 +24,11 @@ from catalog import rendering
 from catalog.models import Category, Product
 from orders import services
 from orders.models import Cart, CartItem
-from tests.factories import CategoryFactory, ProductFactory, UserFactory
+from tests.factories import SHIPPING, CategoryFactory, ProductFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 LISTING = reverse("catalog:product-list")
-SHIPPING = services.ShippingDetails(
-    email="shopper@example.com",
-    name="A Shopper",
-    address="1 Main Street",
-    postal_code="10115",
-    city="Berlin",
-    country="Germany",
-)
 
 
 @pytest.fixture(autouse=True, params=["page cache off", "page cache on"])

@@ -20,9 +20,10 @@ from django.urls import reverse
 from catalog import changes, page_cache
 from catalog.models import Category, Product
 from catalog.views import ProductDetailView
-from orders.services import ShippingDetails, cancel_order, place_order
+from orders.services import cancel_order, place_order
 from reviews.services import set_review_status
 from tests.factories import (
+    SHIPPING,
     CartItemFactory,
     CategoryFactory,
     OrderItemFactory,
@@ -168,15 +169,6 @@ def test_a_page_without_a_form_sets_no_csrf_cookie(product):
 
 
 # --- What a change re-renders (catalog.changes) ----------------------------------------------
-
-SHIPPING = ShippingDetails(
-    email="shopper@example.com",
-    name="A Shopper",
-    address="1 Main Street",
-    postal_code="10115",
-    city="Berlin",
-    country="Germany",
-)
 
 
 @pytest.fixture

@@ -13,16 +13,14 @@ from django.urls import reverse
 from catalog.models import Product
 from orders import services
 from orders.models import Cart, CartItem, Order, OrderItem
-from tests.factories import CartFactory, CartItemFactory, ProductFactory, UserFactory
-
-SHIPPING = services.ShippingDetails(
-    email="ada@example.com",
-    name="Ada Lovelace",
-    address="1 Analytical Street",
-    postal_code="10115",
-    city="Berlin",
-    country="Germany",
+from tests.factories import (
+    SHIPPING,
+    CartFactory,
+    CartItemFactory,
+    ProductFactory,
+    UserFactory,
 )
+
 CHECKOUT_FORM = {
     "email": SHIPPING.email,
     "name": SHIPPING.name,
@@ -70,7 +68,7 @@ def test_place_order_snapshots_prices_decrements_stock_and_empties_the_cart(
     assert dict(Product.objects.values_list("sku", "stock")) == {"LAMP-1": 4, "MUG-1": 8}
     assert not CartItem.objects.exists()
     assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == ["ada@example.com"]
+    assert mail.outbox[0].to == [SHIPPING.email]
     assert order.number in mail.outbox[0].subject
     assert "2 × Mug (MUG-1)" in mail.outbox[0].body
 
