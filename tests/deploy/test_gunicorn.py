@@ -5,21 +5,26 @@ PostgreSQL migrated for it), with `tests.support.slow_wsgi` adding one slow path
 request can be in flight when SIGTERM arrives.
 """
 
+import http.client
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
 import subprocess
 import sys
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Future
+from pathlib import Path
 
 import pytest
 from gunicorn.config import Config
 
 from tests.deploy import (
+    GUNICORN_CONFIG,
     REPO_ROOT,
     container_definitions,
     dockerfile_healthcheck_command,
@@ -39,6 +44,7 @@ SLOW_APP = "tests.support.slow_wsgi:application"
 SHOP_HOST = "shop.example.com"
 TASK_IP = "10.0.3.17"  # how the ALB's health checks address a task
 ALB_IDLE_TIMEOUT = 60
+ALB_CONNECTIONS_PER_TASK = 200  # generous: the ALB holds about one per request in flight
 ECS_STOP_TIMEOUT = 30
 GUNICORN_VARIABLES = {
     "PORT": ("bind", "9000", ["0.0.0.0:9000"]),
@@ -161,7 +167,11 @@ def test_defaults_suit_a_small_task_behind_an_alb():
     assert config["timeout"] == 30
     assert config["graceful_timeout"] == 25 < ECS_STOP_TIMEOUT
     assert config["keepalive"] == 75 > ALB_IDLE_TIMEOUT
-    assert config["max_requests"] > 0 and 0 < config["max_requests_jitter"] < config["max_requests"]
+    # Workers are never recycled; each has a listening socket of its own and accepts whatever
+    # the kernel hands it (docs/performance.md, "gunicorn").
+    assert (config["max_requests"], config["max_requests_jitter"]) == (0, 0)
+    assert config["reuse_port"] is True
+    assert config["worker_connections"] == 1000 > config["threads"] + ALB_CONNECTIONS_PER_TASK
     assert config["preload_app"] is True  # a replaced worker forks, it does not import again
     assert config["forwarded_allow_ips"] == "*"
     assert config["accesslog"] is None and config["errorlog"] == "-"
@@ -172,6 +182,43 @@ def test_defaults_suit_a_small_task_behind_an_alb():
 def test_each_variable_sets_its_setting(variable):
     setting, raw, expected = GUNICORN_VARIABLES[variable]
     assert load_gunicorn_config({variable: raw})[setting] == expected
+
+
+def test_recycling_workers_share_one_socket():
+    """A recycled worker's own socket would take the connections queued on it along (reset)."""
+    config = load_gunicorn_config({"GUNICORN_MAX_REQUESTS": "50000"})
+    assert (config["max_requests"], config["max_requests_jitter"]) == (50000, 5000)
+    assert config["reuse_port"] is False
+    jitter = {"GUNICORN_MAX_REQUESTS": "50000", "GUNICORN_MAX_REQUESTS_JITTER": "7"}
+    assert load_gunicorn_config(jitter)["max_requests_jitter"] == 7
+
+
+def documented_defaults(text: str, row: re.Pattern[str]) -> dict[str, str]:
+    """{variable: default} from the rows `row` matches; a default in backticks loses them."""
+    found = {name: default.strip() for name, default in row.findall(text)}
+    return {name: re.sub(r"^`([^`]*)`$", r"\1", default) for name, default in found.items()}
+
+
+def test_documented_defaults_are_the_real_ones():
+    """The config's docstring and the README's configuration table give each variable's default:
+    they say what gunicorn.conf.py does with no variable set."""
+    config = load_gunicorn_config()
+    docstring = documented_defaults(
+        GUNICORN_CONFIG.read_text(), re.compile(r"^ {4}(PORT|GUNICORN_\w+) +(\S+) ", re.M)
+    )
+    readme = documented_defaults(
+        (REPO_ROOT / "README.md").read_text(),
+        re.compile(r"^\| `(PORT|GUNICORN_\w+)` \| ([^|]+) \|", re.M),
+    )
+    assert set(docstring) == set(readme) == set(GUNICORN_VARIABLES)
+    for variable, (setting, _, _) in GUNICORN_VARIABLES.items():
+        if variable == "GUNICORN_MAX_REQUESTS_JITTER":  # a tenth of max_requests: tested above
+            assert (docstring[variable], config[setting]) == ("max/10", 0)
+            assert "tenth of `GUNICORN_MAX_REQUESTS`" in readme[variable]
+            continue
+        value = config[setting]
+        default = value[0].rsplit(":", 1)[1] if setting == "bind" else str(value)
+        assert docstring[variable] == readme[variable] == default, variable
 
 
 @pytest.mark.parametrize("raw", ["two", "-1", "0"])
@@ -241,6 +288,84 @@ def test_health_check_commands_pass_on_a_live_server_and_fail_without_one(server
         env["PORT"] = str(closed.getsockname()[1])
         result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=30)
     assert result.returncode != 0
+
+
+TCP_LISTEN, TCP_ESTABLISHED = "0A", "01"
+
+
+def tcp_sockets() -> Iterator[tuple[int, int, str, str]]:
+    """(local port, remote port, state, inode) of every TCP socket in this network namespace."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            local, remote = (int(address.rsplit(":", 1)[1], 16) for address in fields[1:3])
+            yield local, remote, fields[3], fields[9]
+
+
+def listening_sockets(port: int) -> int:
+    return sum(1 for local, _, state, _ in tcp_sockets() if local == port and state == TCP_LISTEN)
+
+
+def socket_holders(pids: list[int]) -> dict[str, int]:
+    """inode -> pid, for the sockets these processes hold open."""
+    holders = {}
+    for pid in pids:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:  # closed meanwhile
+                continue
+            if target.startswith("socket:["):
+                holders[target[len("socket:[") : -1]] = pid
+    return holders
+
+
+KEEP_ALIVE_CONNECTIONS = 64
+
+
+def test_keep_alive_connections_spread_over_the_workers(server):
+    """Each worker listens on a socket of its own (reuse_port) and the kernel spreads new
+    connections over them; with one shared socket, connections opened together mostly went to
+    one worker (all 16 of 16 in 3 runs of 3; docs/performance.md). Which worker serves a
+    connection is read from /proc: the worker holding the server side of it."""
+    workers = wait_for(
+        lambda: len(server.worker_pids()) == 2 and server.worker_pids(),
+        timeout=20,
+        message="the two workers never ran",
+    )
+    wait_for(
+        lambda: listening_sockets(server.port) == len(workers),
+        timeout=20,
+        message=lambda: f"not one listening socket per worker\n{server.stderr_tail()}",
+    )
+    connections = [
+        http.client.HTTPConnection(server.host, server.port, timeout=10)
+        for _ in range(KEEP_ALIVE_CONNECTIONS)
+    ]
+    try:
+        for connection in connections:  # opened together, as a burst of ALB connections
+            connection.connect()
+        for connection in connections:
+            connection.request("GET", "/health/live/", headers={"Host": TASK_IP})
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 200 and not response.will_close  # kept alive
+        # Answered, so accepted: each server side is an open file of the worker serving it.
+        client_ports = {connection.sock.getsockname()[1] for connection in connections}
+        server_sides = [
+            inode
+            for local, remote, state, inode in tcp_sockets()
+            if local == server.port and remote in client_ports and state == TCP_ESTABLISHED
+        ]
+        holders = socket_holders(workers)
+        per_worker = Counter(holders.get(inode) for inode in server_sides)
+    finally:
+        for connection in connections:
+            connection.close()
+    assert sum(per_worker.values()) == KEEP_ALIVE_CONNECTIONS and None not in per_worker
+    # A fair hash puts fewer than 8 of 64 on one of two workers about once in 10^10 runs.
+    assert set(per_worker) == set(workers), per_worker
+    assert min(per_worker.values()) >= KEEP_ALIVE_CONNECTIONS // 8, per_worker
 
 
 def can_remount_root_read_only() -> bool:
