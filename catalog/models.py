@@ -218,8 +218,13 @@ class ProductQuerySet(models.QuerySet):
     update.alters_data = True
 
     def bulk_create(self, objs, *args, **kwargs):
-        changes.changed([changes.LISTING], self.db)  # new products: no page of theirs yet
-        return super().bulk_create(objs, *args, **kwargs)
+        created = super().bulk_create(objs, *args, **kwargs)
+        if any(product.pk is None for product in created):  # a backend that returns no ids
+            changes.tree_changed(self.db)
+        else:
+            new = self.model.objects.filter(pk__in=[product.pk for product in created])
+            changes.products_changed(new, self.db)
+        return created
 
     bulk_create.alters_data = True
 

@@ -212,6 +212,15 @@ def test_a_price_change_renders_its_product_s_page_and_listings_again_and_nothin
     assert "€31.00" in get(Client(), pages["lamp"])[0].content.decode()
 
 
+def test_products_added_in_bulk_show_on_their_category_s_pages_at_once(shop):
+    lamp, _, pages = shop
+    Product.objects.bulk_create(
+        [Product(category=lamp.category, name="Brass lamp", slug="brass-lamp", sku="B-1", price=9)]
+    )
+    assert rendered_again(pages) == {"home", "listing", "lighting", "home-and-living"}
+    assert "Brass lamp" in get(Client(), pages["lighting"])[0].content.decode()
+
+
 def test_a_product_moved_by_staff_leaves_its_old_category_s_pages_too(shop, staff_client):
     lamp, _, pages = shop
     audio = Category.objects.get(slug="audio")
