@@ -11,8 +11,8 @@ A catalog page shows *scopes* of the catalog, each with a version in the shared 
 A committed write replaces the versions of the scopes that show what it changed: a product's
 own page, the listing, and the pages of its category and that category's parent (before and
 after, when it moves); any category change, the tree. A sale changes only what pages show of
-the stock: its product's page when the count shown there changes (`shown_stock`), listings when
-the product runs low or out (`listed_stock`); so most sales replace no version at all.
+the stock (catalog.stock_levels): its product's page when the count shown there changes,
+listings when the product runs low or out; so most sales replace no version at all.
 
 A copy of a page keeps the versions read before its queries, and is current while they are: a
 page rendered while a change committed carries the old version and is never used after it.
@@ -40,19 +40,6 @@ def category_page(slug: str) -> str:
 
 def product_page(slug: str) -> str:
     return f"product:{slug}"
-
-
-def shown_stock(stock: int) -> int | None:
-    """What a product's page shows of its stock: the count at or below the low-stock threshold
-    ("Out of stock", "Only 3 left"), nothing more precise than "In stock" above it."""
-    return stock if stock <= settings.LOW_STOCK_THRESHOLD else None
-
-
-def listed_stock(stock: int) -> str:
-    """What listings show of a product's stock: out, only a few left, or in stock."""
-    if stock <= 0:
-        return "out"
-    return "few" if stock <= settings.LOW_STOCK_THRESHOLD else "in"
 
 
 def version_key(scope: str) -> str:
@@ -93,16 +80,29 @@ def tree_changed(using: str = "default") -> None:
     changed([TREE], using)
 
 
-def products_changed(products, using: str = "default") -> None:
-    """The products of the QuerySet `products` change in the current transaction. Call it before
-    the change (the pages that show them as they were) and, when it moves or renames them, after
-    it too: one query each time, read inside the caller's transaction."""
+def scopes_showing(products, using: str = "default") -> set[str]:
+    """The scopes that show the products of the QuerySet `products` as they are now: one query
+    (none with the page cache off)."""
     if not settings.CATALOG_PAGE_CACHE:
-        return
+        return set()
     rows = products.using(using).values_list("slug", "category__slug", "category__parent__slug")
     scopes = set()
     for product_slug, category_slug, parent_slug in rows:
         scopes.update([LISTING, product_page(product_slug), category_page(category_slug)])
         if parent_slug is not None:
             scopes.add(category_page(parent_slug))
-    changed(scopes, using)
+    return scopes
+
+
+def products_changed(products, using: str = "default") -> None:
+    """The products of the QuerySet `products` change in the current transaction. Call it before
+    the change (the pages that show them as they were) and, when it moves or renames them, after
+    it too."""
+    changed(scopes_showing(products, using), using)
+
+
+def product_pages_changed(products, using: str = "default") -> None:
+    """Only the own pages of the products of the QuerySet `products` change (their reviews)."""
+    if settings.CATALOG_PAGE_CACHE:
+        slugs = products.using(using).values_list("slug", flat=True)
+        changed([product_page(slug) for slug in slugs], using)

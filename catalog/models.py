@@ -11,11 +11,11 @@ from django.contrib.postgres.search import (
     SearchVectorField,
 )
 from django.core.validators import MinValueValidator
-from django.db import connections, models
+from django.db import connections, models, transaction
 from django.db.models import BooleanField, Case, Expression, F, Func, Q, Value, When
 from django.urls import reverse
 
-from . import changes
+from . import changes, stock_levels
 
 # Words of a search that the non-PostgreSQL fallback looks for; keeps its SQL small.
 MAX_FALLBACK_SEARCH_WORDS = 8
@@ -107,16 +107,19 @@ class TextSearchMatches(Func):
 
 
 class CategoryQuerySet(models.QuerySet):
-    # Bulk writes send no signal: they tell catalog.changes here (saves: catalog.signals).
+    # Bulk writes send no signal: they tell catalog.changes here (saves: catalog.signals), in a
+    # transaction, so that the pages go out of date when the write commits, not before it.
     def update(self, **kwargs):
-        changes.tree_changed(self.db)
-        return super().update(**kwargs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            changes.tree_changed(self.db)
+            return super().update(**kwargs)
 
     update.alters_data = True
 
     def bulk_create(self, objs, *args, **kwargs):
-        changes.tree_changed(self.db)
-        return super().bulk_create(objs, *args, **kwargs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            changes.tree_changed(self.db)
+            return super().bulk_create(objs, *args, **kwargs)
 
     bulk_create.alters_data = True
 
@@ -129,9 +132,6 @@ class CategoryQuerySet(models.QuerySet):
         return self.filter(is_active=True).filter(
             Q(parent__isnull=True) | Q(parent__is_active=True)
         )
-
-    def top_level(self):
-        return self.filter(parent__isnull=True)
 
 
 class Category(models.Model):
@@ -204,27 +204,30 @@ PRODUCT_ORDERINGS = {
 
 
 class ProductQuerySet(models.QuerySet):
-    # Bulk writes send no signal: they tell catalog.changes here (saves: catalog.signals).
+    # Bulk writes send no signal: they tell catalog.changes here (saves: catalog.signals), in a
+    # transaction, so that the pages go out of date when the write commits, not before it.
     def update(self, **kwargs):
-        moved = None
-        if {"slug", "category", "category_id"} & kwargs.keys():
-            moved = self.model.objects.filter(pk__in=list(self.values_list("pk", flat=True)))
-        changes.products_changed(self, self.db)
-        rows = super().update(**kwargs)
-        if moved is not None:
-            changes.products_changed(moved, self.db)
-        return rows
+        with transaction.atomic(using=self.db, savepoint=False):
+            moved = None
+            if settings.CATALOG_PAGE_CACHE and {"slug", "category", "category_id"} & kwargs.keys():
+                moved = self.model.objects.filter(pk__in=list(self.values_list("pk", flat=True)))
+            changes.products_changed(self, self.db)
+            rows = super().update(**kwargs)
+            if moved is not None:
+                changes.products_changed(moved, self.db)
+            return rows
 
     update.alters_data = True
 
     def bulk_create(self, objs, *args, **kwargs):
-        created = super().bulk_create(objs, *args, **kwargs)
-        if any(product.pk is None for product in created):  # a backend that returns no ids
-            changes.tree_changed(self.db)
-        else:
-            new = self.model.objects.filter(pk__in=[product.pk for product in created])
-            changes.products_changed(new, self.db)
-        return created
+        with transaction.atomic(using=self.db, savepoint=False):
+            created = super().bulk_create(objs, *args, **kwargs)
+            if any(product.pk is None for product in created):  # a backend returning no ids
+                changes.tree_changed(self.db)
+            else:
+                new = self.model.objects.filter(pk__in=[product.pk for product in created])
+                changes.products_changed(new, self.db)
+            return created
 
     bulk_create.alters_data = True
 
@@ -232,8 +235,8 @@ class ProductQuerySet(models.QuerySet):
         """Add units to each product's stock (remove them: negative), in one UPDATE.
 
         The products must be locked (select_for_update) and their `stock` read under the lock:
-        pages hear only of what they show of the stock (catalog.changes), so most sales leave
-        every cached page current.
+        pages hear only of what they show of the stock (catalog.stock_levels), so most sales
+        leave every cached page current.
         """
         locked = self.filter(pk__in=[product.pk for product in units])
         # QuerySet.update itself: this method tells catalog.changes less than update() would.
@@ -244,9 +247,9 @@ class ProductQuerySet(models.QuerySet):
         listed, paged = [], []
         for product, n in units.items():
             before, after = product.stock, product.stock + n
-            if changes.listed_stock(before) != changes.listed_stock(after):
+            if stock_levels.on_listings(before) != stock_levels.on_listings(after):
                 listed.append(product.pk)
-            elif changes.shown_stock(before) != changes.shown_stock(after):
+            elif stock_levels.on_its_page(before) != stock_levels.on_its_page(after):
                 paged.append(changes.product_page(product.slug))
         if listed:
             changes.products_changed(self.model.objects.filter(pk__in=listed), self.db)
@@ -460,5 +463,5 @@ class Product(models.Model):
 
     @property
     def few_left(self):
-        """In stock, but low enough that the shop says "Only 3 left"."""
-        return 0 < self.stock <= settings.LOW_STOCK_THRESHOLD
+        """In stock, but low enough that the shop says so."""
+        return stock_levels.is_low(self.stock)

@@ -28,6 +28,7 @@ a new version): CATALOG_PAGE_CACHE in the settings. A cache outage is logged and
 rendered as usual.
 """
 
+import functools
 import hashlib
 import logging
 import re
@@ -43,6 +44,7 @@ from django.middleware.csrf import get_token
 from django.template import Engine
 from django.template.loader import get_template
 from django.utils.cache import patch_vary_headers
+from django.utils.crypto import salted_hmac
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -59,7 +61,6 @@ PAGE_TIMEOUT_SECONDS = 300
 RENDER_LOCK_SECONDS = 5
 RENDER_WAIT_SECONDS = 2
 RENDER_POLL_SECONDS = 0.01
-CSRF_PLACEHOLDER = "csrf-token-placeholder-6c1f0b9e2d"
 # Set on a request rendering the page kept for everyone: its shopper parts stay markers.
 SHARED_PAGE = "page_cache_renders_shared_page"
 _SHOPPER_PART = re.compile(r"<!--shopper-part ([^>]*)-->")
@@ -77,11 +78,18 @@ def serves(request) -> bool:
     )
 
 
+@functools.cache
+def csrf_placeholder() -> str:
+    """Where a kept page has the CSRF token: derived from the secret key, so that no text a
+    visitor can put on a page (a search, a review) can be taken for it."""
+    return "csrf-" + salted_hmac("catalog.page_cache", "csrf placeholder").hexdigest()[:32]
+
+
 def with_csrf_token(html: str, request) -> str:
     """The page with the visitor's own CSRF token (and cookie) if it has a form that needs one."""
-    if CSRF_PLACEHOLDER not in html:
+    if csrf_placeholder() not in html:
         return html
-    return html.replace(CSRF_PLACEHOLDER, get_token(request))
+    return html.replace(csrf_placeholder(), get_token(request))
 
 
 def shopper_part(context, template_name: str, values: dict) -> SafeString:
@@ -119,9 +127,9 @@ def for_visitor(html: str, request) -> str:
         if not signed_out:
             return template.render({**processors(), **values})
         key = (rendering.compiled(template), part[1], request.get_full_path(), get_language())
-        return _signed_out_parts.get_or_render(
-            key, lambda: template.render({**processors(), **values})
-        )
+        # Remembered for every signed-out visitor: the CSRF token goes in afterwards.
+        signed_out_context = {**processors(), "csrf_token": csrf_placeholder(), **values}
+        return _signed_out_parts.get_or_render(key, lambda: template.render(signed_out_context))
 
     return with_csrf_token(_SHOPPER_PART.sub(render, html), request)
 
@@ -146,16 +154,13 @@ class CachedPage:
     def response(self, request) -> HttpResponse:
         return _mark(HttpResponse(for_visitor(self.html, request)), "hit")
 
-    def store(self, response, request) -> None:
-        """Keeps a freshly rendered page (with markers and the placeholder), then gives the
-        visitor their own shopper parts and CSRF token in it."""
-        html = response.content.decode(response.charset)
+    def store(self, html: str) -> None:
+        """Keeps a freshly rendered page (with markers and the CSRF placeholder)."""
+        self.html = html
         try:
             cache.set(self.key, (self.versions, html), timeout=PAGE_TIMEOUT_SECONDS)
         except Exception:
             logger.exception("Could not cache a catalog page")
-        self.release_lock()
-        response.content = for_visitor(html, request)
 
     def release_lock(self) -> None:
         if self.rendering:
@@ -212,25 +217,26 @@ class CachedForVisitorsMixin:
 
     def get(self, request, *args, **kwargs):
         self.cached_page = page = lookup(request, self.page_scopes())
-        if page is not None and page.html is not None:
+        if page is None:
+            return super().get(request, *args, **kwargs)
+        if page.html is not None:
             return page.response(request)
-        setattr(request, SHARED_PAGE, page is not None)
+        # Rendered here rather than by the handler, so that the lock goes whatever happens, and
+        # an error page (rendered later) gets the visitor's own parts, not markers.
+        setattr(request, SHARED_PAGE, True)
         try:
             response = super().get(request, *args, **kwargs)
-        except Exception:  # Http404 and the like: another request may try
-            if page is not None:
-                page.release_lock()
-            raise
-        if page is None:
-            return response
-        if response.status_code == 200:
-            response.add_post_render_callback(lambda rendered: page.store(rendered, request))
-        else:
+            if response.status_code == 200:
+                page.store(response.render().content.decode(response.charset))
+        finally:
+            setattr(request, SHARED_PAGE, False)
             page.release_lock()
+        if response.status_code == 200:
+            response.content = for_visitor(page.html, request)
         return _mark(response, "miss")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if self.cached_page is not None:
-            context["csrf_token"] = CSRF_PLACEHOLDER
+            context["csrf_token"] = csrf_placeholder()
         return context

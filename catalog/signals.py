@@ -1,5 +1,11 @@
 """Saves and deletes of products and categories tell catalog.changes what pages they change
-(bulk writes do through the QuerySets in catalog.models)."""
+(bulk writes do through the QuerySets in catalog.models).
+
+A save outside a transaction commits when it is done, and pre_save comes before it: the pages
+that showed a product as it was (a rename or a move leaves them) are read then, and marked out
+of date with the others once the save commits. A delete runs in a transaction of Django's,
+pre_delete inside it.
+"""
 
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
@@ -7,17 +13,25 @@ from django.dispatch import receiver
 from . import changes
 from .models import Category, Product
 
+_SCOPES_BEFORE = "_catalog_scopes_before_save"
+
 
 @receiver(pre_save, sender=Product)
-@receiver(pre_delete, sender=Product)
-def product_changing(sender, instance, using, **kwargs):
-    """The pages that show the product as it was (a rename or a move leaves them)."""
+def product_saving(sender, instance, using, **kwargs):
+    scopes = set()
     if instance.pk is not None:
-        changes.products_changed(Product.objects.filter(pk=instance.pk), using)
+        scopes = changes.scopes_showing(Product.objects.filter(pk=instance.pk), using)
+    setattr(instance, _SCOPES_BEFORE, scopes)
 
 
 @receiver(post_save, sender=Product)
 def product_saved(sender, instance, using, **kwargs):
+    scopes = changes.scopes_showing(Product.objects.filter(pk=instance.pk), using)
+    changes.changed(scopes | getattr(instance, _SCOPES_BEFORE, set()), using)
+
+
+@receiver(pre_delete, sender=Product)
+def product_deleting(sender, instance, using, **kwargs):
     changes.products_changed(Product.objects.filter(pk=instance.pk), using)
 
 

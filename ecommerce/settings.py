@@ -126,8 +126,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
-# Whole catalog pages for visitors without a session, from the cache (catalog.page_cache). Only
-# with a shared cache, and not with a read replica, whose lag could cache a page already old.
+# Catalog pages kept for everyone in the cache, each visitor's own parts filled in
+# (catalog.page_cache). Only with a shared cache, and not with a read replica, whose lag could
+# keep a page already old.
 CATALOG_PAGE_CACHE = env.bool(
     "CATALOG_PAGE_CACHE", default=bool(REDIS_URL) and "replica" not in DATABASES
 )

@@ -53,7 +53,7 @@ class ReviewNotAllowed(Exception):
     """The shopper may not review this product; the message says why."""
 
 
-def has_purchased(*, user, product: Product) -> bool:
+def has_purchased(*, user, product: Product | int) -> bool:
     """A verified purchase: the product is in one of the user's orders that was not cancelled."""
     return (
         OrderItem.objects.filter(order__user=user, product=product)

@@ -9,6 +9,6 @@ from .models import Review
 
 @receiver([post_save, post_delete], sender=Review)
 def review_changed(sender, instance, using, **kwargs):
-    """A product's page shows its approved reviews (bulk moderation goes through
-    reviews.services, whose rating update tells catalog.changes)."""
-    changes.products_changed(Product.objects.filter(pk=instance.product_id), using)
+    """A product's page shows its approved reviews. (Ratings, which listings show too, change
+    through reviews.services, whose update of the product tells catalog.changes.)"""
+    changes.product_pages_changed(Product.objects.filter(pk=instance.product_id), using)

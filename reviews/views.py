@@ -10,20 +10,6 @@ from .forms import ReviewForm
 from .models import Review
 
 
-def review_actions_context(user, product_id):
-    """The shopper's part of a product's reviews: their own review, or may they write one."""
-    own_review = None
-    can_review = False
-    if user.is_authenticated:
-        own_review = Review.objects.filter(user=user, product_id=product_id).first()
-        can_review = own_review is None and services.has_purchased(user=user, product=product_id)
-    return {
-        "own_review": own_review,
-        "can_review": can_review,
-        "review_form": ReviewForm() if can_review else None,
-    }
-
-
 @require_POST
 @login_required
 def review_create(request, slug):

@@ -8,8 +8,9 @@ awaiting approval, the form to write one, or "Sign in"), which it marks as a sho
 
 from django import template
 
+from reviews import services
+from reviews.forms import ReviewForm
 from reviews.models import Review
-from reviews.views import review_actions_context
 
 register = template.Library()
 
@@ -29,10 +30,19 @@ def product_reviews(context, product):
 
 @register.inclusion_tag("reviews/review_form.html", takes_context=True)
 def review_actions(context, product_id, product_slug):
+    """The shopper's part: their own review's state, or the form if they may write one."""
+    user = context["user"]
+    own_review = None
+    can_review = False
+    if user.is_authenticated:
+        own_review = Review.objects.filter(user=user, product_id=product_id).first()
+        can_review = own_review is None and services.has_purchased(user=user, product=product_id)
     return {
         "product_slug": product_slug,
         "request": context["request"],
-        "user": context["user"],
+        "user": user,
         "csrf_token": context.get("csrf_token"),
-        **review_actions_context(context["user"], product_id),
+        "own_review": own_review,
+        "can_review": can_review,
+        "review_form": ReviewForm() if can_review else None,
     }
