@@ -128,8 +128,10 @@ def for_visitor(html: str, request) -> str:
             return template.render({**processors(), **values})
         key = (rendering.compiled(template), part[1], request.get_full_path(), get_language())
         # Remembered for every signed-out visitor: the CSRF token goes in afterwards.
-        signed_out_context = {**processors(), "csrf_token": csrf_placeholder(), **values}
-        return _signed_out_parts.get_or_render(key, lambda: template.render(signed_out_context))
+        return _signed_out_parts.get_or_render(
+            key,
+            lambda: template.render({**processors(), "csrf_token": csrf_placeholder(), **values}),
+        )
 
     return with_csrf_token(_SHOPPER_PART.sub(render, html), request)
 
