@@ -3,9 +3,12 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
+from django.views.generic import TemplateView
 
 from accounts import views as accounts_views
+from catalog.sitemaps import SITEMAPS
 
 admin.site.site_header = "Storefront administration"
 admin.site.site_title = "Storefront admin"
@@ -19,6 +22,24 @@ urlpatterns = [
     # The admin's "Log out" ends the Keycloak session too, like the shop's "Sign out".
     path("admin/logout/", accounts_views.logout),
     path("admin/", admin.site.urls),
+    # For search engines: an index of one sitemap per section, each paged by Django (?p=2).
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="sitemap-section",
+    ),
+    path(
+        "robots.txt",
+        TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
+        name="robots",
+    ),
 ]
 
 if settings.OIDC_ENABLED:
