@@ -1,13 +1,15 @@
 """`manage.py seed_demo`: a realistic demo catalog, safe to run again.
 
 Every demo row has a natural key derived from its position (category slug, product SKU
-`DEMO-000001`, shopper e-mail, one review per shopper and product), and rows are written with
-`bulk_create(ignore_conflicts=True)`: a second run adds what is missing and leaves the rest,
-including stock that orders or staff have changed since.
+`DEMO-000001`, shopper e-mail, order number `DEM0102`, one review per shopper and product), and
+rows are written with `bulk_create(ignore_conflicts=True)` or only when their key is missing: a
+second run adds what is missing and leaves the rest, including stock that orders or staff have
+changed since.
 """
 
 import random
 import sys
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -18,49 +20,328 @@ from django.utils.text import slugify
 from tqdm import tqdm
 
 from catalog.models import Category, Product
+from orders.models import Order, OrderItem
+from orders.services import shipping_cost_for
 from reviews.models import Review
 from reviews.services import refresh_product_ratings
 
 BATCH_SIZE = 1000
-DEMO_SHOPPERS = 25
 
-# Top-level category -> (sub-categories, nouns its products are named after)
+
+@dataclass(frozen=True)
+class Range:
+    """What the products of one sub-category are: `adjective variant noun`, e.g. "Nordic Walnut
+    Table Lamp", priced within the noun's (low, high) euros, described by two of `features`."""
+
+    nouns: dict[str, tuple[int, int]]
+    variants: list[str]
+    adjectives: list[str]
+    features: list[str]
+
+
+# Top-level category -> sub-category -> its range. The bench searches this vocabulary ("lamp",
+# "walnut lamp", "travel backpack", "oak kettle", "ultralight", "headphnes"): keep those findable.
 CATALOG_TREE = {
-    "Kitchen": (["Cookware", "Knives", "Coffee & Tea"], ["Pan", "Pot", "Knife", "Kettle", "Mug"]),
-    "Home": (["Lighting", "Textiles", "Storage"], ["Lamp", "Throw", "Cushion", "Basket", "Shelf"]),
-    "Outdoors": (["Camping", "Cycling", "Garden"], ["Tent", "Lantern", "Bottle", "Pump", "Trowel"]),
-    "Office": (
-        ["Stationery", "Desk", "Bags"],
-        ["Notebook", "Pen", "Lamp", "Organizer", "Backpack"],
-    ),
-    "Audio": (["Headphones", "Speakers"], ["Headphones", "Speaker", "Earbuds", "Amplifier"]),
+    "Kitchen": {
+        "Cookware": Range(
+            nouns={
+                "Frying Pan": (25, 95),
+                "Saucepan": (29, 110),
+                "Casserole": (59, 240),
+                "Wok": (29, 85),
+            },
+            variants=["Steel", "Copper", "Cast-Iron", "Enamel"],
+            adjectives=["Classic", "Everyday", "Heritage", "Pro"],
+            features=[
+                "It heats evenly on gas, electric and induction hobs.",
+                "The riveted handle stays cool on the hob.",
+                "It is oven-safe up to 250 °C.",
+                "It browns, sears and simmers without hot spots.",
+            ],
+        ),
+        "Knives": Range(
+            nouns={
+                "Chef's Knife": (35, 190),
+                "Paring Knife": (12, 60),
+                "Bread Knife": (25, 120),
+                "Santoku": (39, 180),
+            },
+            variants=["Steel", "Damascus", "Carbon-Steel"],
+            adjectives=["Classic", "Pro", "Heritage", "Nordic"],
+            features=[
+                "The blade is hand-sharpened to a 15° edge.",
+                "Its walnut handle is balanced for long prep sessions.",
+                "It holds its edge well; hone it once a week.",
+                "Wash it by hand and dry it straight away.",
+            ],
+        ),
+        "Coffee & Tea": Range(
+            nouns={
+                "Kettle": (29, 120),
+                "Teapot": (19, 75),
+                "Mug": (8, 24),
+                "French Press": (22, 69),
+                "Coffee Grinder": (35, 160),
+            },
+            variants=["Steel", "Copper", "Ceramic", "Enamel"],
+            adjectives=["Classic", "Nordic", "Minimal", "Everyday"],
+            features=[
+                "Its oak handle stays cool to the touch.",
+                "It is dishwasher-safe.",
+                "It keeps its finish for years of daily use.",
+                "It makes the morning routine a little calmer.",
+            ],
+        ),
+    },
+    "Living": {
+        "Lighting": Range(
+            nouns={
+                "Table Lamp": (35, 180),
+                "Floor Lamp": (79, 390),
+                "Desk Lamp": (29, 150),
+                "Pendant Lamp": (49, 260),
+            },
+            variants=["Walnut", "Oak", "Brass", "Linen", "Ceramic"],
+            adjectives=["Nordic", "Minimal", "Vintage", "Studio", "Classic"],
+            features=[
+                "It takes a standard E27 bulb of up to 60 W.",
+                "Its warm light suits a reading corner.",
+                "The shade is finished by hand.",
+                "A dimmer on the cable sets the mood.",
+            ],
+        ),
+        "Textiles": Range(
+            nouns={"Throw": (39, 149), "Cushion": (19, 59), "Blanket": (49, 189), "Rug": (79, 420)},
+            variants=["Wool", "Linen", "Cotton", "Mohair"],
+            adjectives=["Nordic", "Heritage", "Classic", "Everyday"],
+            features=[
+                "It is woven in a small family mill.",
+                "It softens with every wash.",
+                "Its natural dyes age gracefully.",
+                "Machine-wash it cold on a gentle cycle.",
+            ],
+        ),
+        "Storage": Range(
+            nouns={
+                "Basket": (15, 69),
+                "Shelf": (39, 189),
+                "Storage Box": (12, 49),
+                "Coat Rack": (45, 160),
+            },
+            variants=["Oak", "Walnut", "Bamboo", "Steel"],
+            adjectives=["Minimal", "Nordic", "Compact", "Classic"],
+            features=[
+                "It keeps clutter out of sight.",
+                "Its finish is oiled by hand.",
+                "It goes together in minutes, without tools.",
+                "It fits a small flat as well as a large house.",
+            ],
+        ),
+    },
+    "Outdoors": {
+        "Camping": Range(
+            nouns={
+                "Tent": (89, 490),
+                "Sleeping Bag": (59, 320),
+                "Lantern": (19, 79),
+                "Camp Stove": (39, 149),
+            },
+            variants=["Alpine", "Trekking", "Expedition"],
+            adjectives=["Ultralight", "Rugged", "Compact", "Trail"],
+            features=[
+                "It packs down small enough for a day pack.",
+                "It weighs less than you would expect.",
+                "It was tested for a wet week in the Highlands.",
+                "Spare parts stay available for years.",
+            ],
+        ),
+        "Cycling": Range(
+            nouns={
+                "Bike Light": (15, 79),
+                "Bike Pump": (19, 69),
+                "Saddle Bag": (25, 89),
+                "Helmet": (49, 199),
+            },
+            variants=["Commuter", "Road", "Gravel"],
+            adjectives=["Everyday", "Pro", "Compact", "Ultralight"],
+            features=[
+                "It fits every common frame.",
+                "Reflective details keep you visible at night.",
+                "It shrugs off a downpour.",
+                "It is made for daily commutes in all weathers.",
+            ],
+        ),
+        "Garden": Range(
+            nouns={
+                "Trowel": (12, 39),
+                "Watering Can": (19, 69),
+                "Planter": (24, 129),
+                "Pruner": (19, 79),
+            },
+            variants=["Steel", "Copper", "Galvanised"],
+            adjectives=["Classic", "Heritage", "Compact", "Rugged"],
+            features=[
+                "It is built for years of weekend work.",
+                "It stands up to rain and frost.",
+                "Rinse and dry it after use and it will last.",
+                "It sits comfortably in the hand.",
+            ],
+        ),
+    },
+    "Office": {
+        "Stationery": Range(
+            nouns={
+                "Notebook": (6, 29),
+                "Journal": (12, 39),
+                "Pencil Case": (9, 39),
+                "Planner": (12, 35),
+            },
+            variants=["Leather", "Linen", "Canvas", "Cork"],
+            adjectives=["Classic", "Pocket", "Minimal", "Everyday"],
+            features=[
+                "Its paper takes fountain-pen ink without bleeding.",
+                "It lies flat when open.",
+                "It slips into a coat pocket.",
+                "It is bound by hand in a small bindery.",
+            ],
+        ),
+        "Desk": Range(
+            nouns={
+                "Desk Organizer": (19, 69),
+                "Monitor Stand": (39, 149),
+                "Desk Mat": (19, 59),
+                "Pen Holder": (9, 35),
+            },
+            variants=["Oak", "Walnut", "Felt", "Cork", "Leather"],
+            adjectives=["Minimal", "Studio", "Nordic", "Compact"],
+            features=[
+                "It keeps the desk tidy without getting in the way.",
+                "Soft feet protect the desk's surface.",
+                "It is shaped for a laptop and a keyboard side by side.",
+                "Its finish is easy to wipe clean.",
+            ],
+        ),
+        "Bags": Range(
+            nouns={
+                "Backpack": (49, 229),
+                "Messenger Bag": (59, 199),
+                "Laptop Sleeve": (25, 79),
+                "Tote": (19, 89),
+                "Duffel": (59, 249),
+            },
+            variants=["Canvas", "Ripstop", "Waxed-Canvas", "Nylon"],
+            adjectives=["Travel", "Ultralight", "Everyday", "Urban", "Classic"],
+            features=[
+                "A padded pocket holds a 16-inch laptop.",
+                "It fits under an airline seat as cabin luggage.",
+                "Its zips are water-resistant.",
+                "The straps are padded for long days.",
+            ],
+        ),
+    },
+    "Audio": {
+        "Headphones": Range(
+            nouns={"Headphones": (39, 399), "Earbuds": (29, 249)},
+            variants=["Wireless", "Noise-Cancelling", "Wired"],
+            adjectives=["Studio", "Travel", "Everyday", "Pro", "Compact"],
+            features=[
+                "The ear cushions stay comfortable for hours.",
+                "A carrying case is included.",
+                "The sound is balanced, with clear mids.",
+                "They are tuned by ear in our own studio.",
+            ],
+        ),
+        "Speakers": Range(
+            nouns={
+                "Bookshelf Speaker": (89, 499),
+                "Portable Speaker": (39, 199),
+                "Soundbar": (129, 599),
+            },
+            variants=["Walnut", "Oak", "Fabric", "Aluminium"],
+            adjectives=["Studio", "Compact", "Classic", "Nordic"],
+            features=[
+                "It fills a living room without distortion.",
+                "Its cabinet is damped against resonance.",
+                "It streams over Bluetooth and Wi-Fi.",
+                "It has a clear, natural sound at any volume.",
+            ],
+        ),
+        "Hi-Fi": Range(
+            nouns={"Amplifier": (149, 890), "Turntable": (129, 790), "CD Player": (99, 490)},
+            variants=["Walnut", "Aluminium", "Black"],
+            adjectives=["Classic", "Studio", "Vintage", "Pro"],
+            features=[
+                "It is assembled and tested by hand.",
+                "Its front panel is milled from one piece.",
+                "It drives demanding speakers with ease.",
+                "A two-year service plan is included.",
+            ],
+        ),
+    },
 }
-ADJECTIVES = [
-    "Classic", "Compact", "Everyday", "Heritage", "Nordic", "Pro", "Rugged", "Studio",
-    "Travel", "Ultralight", "Vintage", "Minimal",
-]  # fmt: skip
-MATERIALS = [
-    "Oak", "Walnut", "Steel", "Copper", "Linen", "Wool", "Ceramic", "Bamboo", "Leather", "Cotton",
-]  # fmt: skip
 QUALITIES = [
     "built to last for years",
-    "easy to clean",
     "designed in a small workshop",
     "made from responsibly sourced materials",
-    "light enough to carry anywhere",
     "backed by a two-year warranty",
 ]
-REVIEW_TITLES = {
-    1: ["Disappointing", "Broke quickly"],
-    2: ["Not great", "Expected more"],
-    3: ["Does the job", "Okay for the price"],
-    4: ["Very good", "Happy with it"],
-    5: ["Excellent", "Love it", "Best purchase this year"],
+
+# The demo shoppers: they cannot sign in; they order and review the first products.
+DEMO_SHOPPERS = [
+    ("Anna", "Berg", "Berlin", "10115", "Germany"),
+    ("Lukas", "Meyer", "Hamburg", "20095", "Germany"),
+    ("Sofia", "Rossi", "Milan", "20121", "Italy"),
+    ("Mateo", "García", "Madrid", "28001", "Spain"),
+    ("Emma", "Jansen", "Utrecht", "3511", "Netherlands"),
+    ("Noah", "Peeters", "Ghent", "9000", "Belgium"),
+    ("Léa", "Martin", "Lyon", "69001", "France"),
+    ("Jakub", "Nowak", "Kraków", "31-001", "Poland"),
+    ("Ingrid", "Lund", "Aarhus", "8000", "Denmark"),
+    ("Elias", "Huber", "Vienna", "1010", "Austria"),
+    ("Chiara", "Bianchi", "Turin", "10121", "Italy"),
+    ("Oskar", "Nilsson", "Malmö", "211 20", "Sweden"),
+    ("Clara", "Schmidt", "Munich", "80331", "Germany"),
+    ("Hugo", "Dubois", "Bordeaux", "33000", "France"),
+    ("Maja", "Kowalska", "Gdańsk", "80-001", "Poland"),
+    ("Finn", "Weber", "Cologne", "50667", "Germany"),
+    ("Nora", "Virtanen", "Helsinki", "00100", "Finland"),
+    ("Tomás", "Silva", "Porto", "4000-001", "Portugal"),
+    ("Greta", "Keller", "Zurich", "8001", "Switzerland"),
+    ("Liam", "Murphy", "Dublin", "D02", "Ireland"),
+    ("Ella", "de Vries", "Amsterdam", "1011", "Netherlands"),
+    ("Jonas", "Fischer", "Leipzig", "04109", "Germany"),
+    ("Alba", "López", "Valencia", "46001", "Spain"),
+    ("Theo", "Wagner", "Graz", "8010", "Austria"),
+    ("Freya", "Olsen", "Oslo", "0150", "Norway"),
+]
+STREETS = ["Lindenweg", "Market Street", "Via Roma", "Calle Mayor", "Kerkstraat", "Rue Haute"]
+# Orders and reviews cover only the first products, so that seeding 100,000 products costs no
+# more of them than seeding 100.
+REVIEWED_PRODUCTS = 48
+MAX_REVIEWS_PER_PRODUCT = 4
+MAX_LINES_PER_ORDER = 3
+REVIEWS = {
+    1: [("Broke quickly", "It stopped working properly after a few weeks. Support was kind.")],
+    2: [("Expected more", "It looks good, but it did not hold up as well as I had hoped.")],
+    3: [("Does the job", "Nothing special, nothing wrong. Fair for the price.")],
+    4: [
+        ("Very good", "Well made and pleasant to use. A little dear, but worth it."),
+        ("Happy with it", "Arrived quickly and well packed. It does what it promises."),
+    ],
+    5: [
+        ("Excellent", "Exactly what I hoped for. I use it every day."),
+        ("Love it", "Beautifully made; I have since bought a second one as a gift."),
+        ("Best purchase this year", "Feels solid, looks lovely, and it works perfectly."),
+    ],
 }
+
+
+def demo_sku(index):
+    return f"DEMO-{index:06d}"
 
 
 class Command(BaseCommand):
-    help = "Seed a demo catalog (category tree, products, shoppers, reviews). Idempotent."
+    help = "Seed a demo catalog (category tree, products, shoppers, orders, reviews). Idempotent."
 
     def add_arguments(self, parser):
         parser.add_argument("--products", type=int, default=200, help="How many products.")
@@ -71,32 +352,32 @@ class Command(BaseCommand):
     def handle(self, *args, products, seed, **options):
         if products < 0:
             raise CommandError("--products must be zero or more.")
-        rng = random.Random(seed)
         with transaction.atomic():
             subcategories = self._seed_categories()
-            self._seed_products(rng, subcategories, products)
+            self._seed_products(random.Random(seed), subcategories, products)
             shoppers = self._seed_shoppers()
-            reviewed = self._seed_reviews(rng, shoppers, products)
+            reviewed = self._seed_orders_and_reviews(random.Random(seed), shoppers)
             refresh_product_ratings(product_ids=reviewed)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo catalog ready: {Category.objects.count()} categories, "
-                f"{Product.objects.count()} products, {Review.objects.count()} reviews."
+                f"{Product.objects.count()} products, {Order.objects.count()} orders, "
+                f"{Review.objects.count()} reviews."
             )
         )
 
     def _seed_categories(self):
-        """Create the two-level tree; return the sub-categories with their product nouns."""
+        """Create the two-level tree; return the sub-categories with their ranges."""
         subcategories = []
-        for top_name, (children, nouns) in CATALOG_TREE.items():
+        for top_name, children in CATALOG_TREE.items():
             top, _ = Category.objects.get_or_create(
                 slug=slugify(top_name), defaults={"name": top_name}
             )
-            for child_name in children:
+            for child_name, product_range in children.items():
                 child, _ = Category.objects.get_or_create(
                     slug=slugify(child_name), defaults={"name": child_name, "parent": top}
                 )
-                subcategories.append((child, nouns))
+                subcategories.append((child, product_range))
         return subcategories
 
     def _seed_products(self, rng, subcategories, count):
@@ -111,61 +392,145 @@ class Command(BaseCommand):
 
     @staticmethod
     def _demo_product(rng, index, subcategories):
-        category, nouns = subcategories[index % len(subcategories)]
-        name = f"{rng.choice(ADJECTIVES)} {rng.choice(MATERIALS)} {rng.choice(nouns)}"
-        qualities = rng.sample(QUALITIES, 2)
+        category, product_range = subcategories[index % len(subcategories)]
+        noun, (low, high) = rng.choice(list(product_range.nouns.items()))
+        name = f"{rng.choice(product_range.adjectives)} {rng.choice(product_range.variants)} {noun}"
+        features = rng.sample(product_range.features, 2)
         return Product(
             category=category,
             name=name,
             slug=f"{slugify(name)}-{index}",
-            sku=f"DEMO-{index:06d}",
+            sku=demo_sku(index),
             description=(
-                f"The {name.lower()} is {qualities[0]}. It is {qualities[1]}, "
-                f"and fits right in with the rest of our {category.name.lower()} range."
+                f"{features[0]} {features[1]} Like everything in our "
+                f"{category.name.lower()} range, it is {rng.choice(QUALITIES)}."
             ),
-            price=Decimal(rng.randrange(299, 49999)) / 100,
+            price=Decimal(rng.randint(low, high))
+            + rng.choice([Decimal("0.00"), Decimal("0.50"), Decimal("0.90"), Decimal("0.95")]),
             # Mostly well stocked; some running low, some sold out, as in a real shop.
             stock=rng.choice([0, 1, 3, *range(5, 120, 5)]),
         )
 
     def _seed_shoppers(self):
+        """The demo shoppers by number (1, 2, ...)."""
         User = get_user_model()
         shoppers = [
             User(
                 username=f"demo-shopper-{number:02d}",
                 email=f"demo-shopper-{number:02d}@example.com",
-                first_name=f"Shopper {number:02d}",
+                first_name=first_name,
+                last_name=last_name,
                 password=make_password(None),  # unusable: demo reviewers never sign in
             )
-            for number in range(1, DEMO_SHOPPERS + 1)
+            for number, (first_name, last_name, *_) in enumerate(DEMO_SHOPPERS, start=1)
         ]
         User.objects.bulk_create(shoppers, ignore_conflicts=True)
-        return list(User.objects.filter(username__startswith="demo-shopper-").order_by("pk"))
-
-    def _seed_reviews(self, rng, shoppers, product_count):
-        """About one product in five gets one to three reviews; return the reviewed product ids."""
-        demo_products = dict(
-            Product.objects.filter(sku__startswith="DEMO-").values_list("sku", "pk")
+        by_username = User.objects.in_bulk(
+            [shopper.username for shopper in shoppers], field_name="username"
         )
+        return {
+            number: by_username[f"demo-shopper-{number:02d}"]
+            for number in range(1, len(DEMO_SHOPPERS) + 1)
+        }
+
+    def _seed_orders_and_reviews(self, rng, shoppers):
+        """Delivered orders for the demo shoppers, then their reviews of what they bought; return
+        the reviewed product ids.
+
+        The plan covers the first REVIEWED_PRODUCTS products whatever --products says, so that it
+        is the same on every run; an order is placed only once all its products exist.
+        """
+        buyers_by_index = {
+            index: rng.sample(
+                range(1, len(DEMO_SHOPPERS) + 1), rng.randint(0, MAX_REVIEWS_PER_PRODUCT)
+            )
+            for index in range(1, REVIEWED_PRODUCTS + 1)
+        }
+        products = {
+            product.sku: product
+            for product in Product.objects.filter(
+                sku__in=[demo_sku(index) for index in buyers_by_index]
+            )
+        }
+        plan = []  # (order number, shopper number, [(product, quantity, rating, text)])
+        for shopper in range(1, len(DEMO_SHOPPERS) + 1):
+            bought = [index for index, buyers in buyers_by_index.items() if shopper in buyers]
+            for start in range(0, len(bought), MAX_LINES_PER_ORDER):
+                lines = [
+                    (
+                        products.get(demo_sku(index)),
+                        rng.choice([1, 1, 1, 2]),
+                        rng.choices([1, 2, 3, 4, 5], weights=[1, 1, 2, 4, 5])[0],
+                        rng.randrange(6),
+                    )
+                    for index in bought[start : start + MAX_LINES_PER_ORDER]
+                ]
+                # Drawn before this check, so the plan is the same whatever exists yet.
+                if all(product is not None for product, *_ in lines):
+                    order_number = f"DEM{shopper:02d}{start // MAX_LINES_PER_ORDER + 1:02d}"
+                    plan.append((order_number, shopper, lines))
+
+        existing = set(
+            Order.objects.filter(number__in=[number for number, _, _ in plan]).values_list(
+                "number", flat=True
+            )
+        )
+        new_plan = [entry for entry in plan if entry[0] not in existing]
+        orders = Order.objects.bulk_create(
+            self._demo_order(number, shoppers[shopper], lines)
+            for number, shopper, lines in new_plan
+        )
+        OrderItem.objects.bulk_create(
+            OrderItem(
+                order=order,
+                product=product,
+                product_name=product.name,
+                product_sku=product.sku,
+                unit_price=product.price,
+                quantity=quantity,
+            )
+            for order, (_, _, lines) in zip(orders, new_plan, strict=True)
+            for product, quantity, *_ in lines
+        )
+
         reviews = []
-        for index in range(1, product_count + 1):
-            product_id = demo_products.get(f"DEMO-{index:06d}")
-            if product_id is None or rng.random() > 0.2:
-                continue
-            for shopper in rng.sample(shoppers, rng.randint(1, 3)):
-                rating = rng.choices([1, 2, 3, 4, 5], weights=[1, 1, 2, 4, 5])[0]
+        for _, shopper, lines in plan:
+            for product, _, rating, text in lines:
+                title, body = REVIEWS[rating][text % len(REVIEWS[rating])]
                 reviews.append(
                     Review(
-                        product_id=product_id,
-                        user=shopper,
+                        product=product,
+                        user=shoppers[shopper],
                         rating=rating,
-                        title=rng.choice(REVIEW_TITLES[rating]),
-                        body=f"{rng.choice(REVIEW_TITLES[rating])}. Would rate it {rating} of 5.",
+                        title=title,
+                        body=body,
                         status=Review.Status.APPROVED,
                     )
                 )
-        Review.objects.bulk_create(reviews, batch_size=BATCH_SIZE, ignore_conflicts=True)
+        Review.objects.bulk_create(reviews, ignore_conflicts=True)
         return {review.product_id for review in reviews}
+
+    @staticmethod
+    def _demo_order(number, shopper, lines):
+        first_name, last_name, city, postal_code, country = DEMO_SHOPPERS[
+            int(shopper.username.removeprefix("demo-shopper-")) - 1
+        ]
+        subtotal = sum((product.price * quantity for product, quantity, *_ in lines), Decimal(0))
+        shipping_cost = shipping_cost_for(subtotal)
+        return Order(
+            number=number,
+            user=shopper,
+            email=shopper.email,
+            shipping_name=f"{first_name} {last_name}",
+            shipping_address=f"{STREETS[len(city) % len(STREETS)]} {len(last_name) + 3}",
+            shipping_postal_code=postal_code,
+            shipping_city=city,
+            shipping_country=country,
+            status=Order.Status.DELIVERED,
+            subtotal=subtotal,
+            shipping_cost=shipping_cost,
+            total=subtotal + shipping_cost,
+        )
 
     def _progress(self, **kwargs):
         """A progress bar in a terminal; silence in logs and tests."""
