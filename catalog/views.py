@@ -8,6 +8,7 @@ from .forms import ProductFilterForm
 from .models import Category, Product
 from .page_cache import CachedForVisitorsMixin
 from .pagination import CappedPaginator
+from .spelling import corrected_query
 
 PRODUCTS_PER_PAGE = 24
 # Deeper than this, shoppers are asked to narrow the search: 2,400 products at 24 a page.
@@ -106,6 +107,8 @@ class FilteredProductListMixin:
             and getattr(products[0], "is_approximate_match", False),
             query_string=form.query_string,
         )
+        if context["approximate_match"]:
+            context["corrected_query"] = corrected_query(context["search_query"])
         return context
 
 

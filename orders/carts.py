@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .models import Cart, CartItem
-from .services import shipping_cost_for
+from .services import amount_to_free_shipping, shipping_cost_for
 
 SESSION_CART_ID = "cart_id"
 
@@ -53,6 +53,10 @@ class CartSummary:
     @property
     def unit_count(self) -> int:
         return sum(item.quantity for item in self.items)
+
+    @property
+    def amount_to_free_shipping(self) -> Decimal:
+        return amount_to_free_shipping(self.subtotal)
 
     @property
     def lines_beyond_stock(self) -> list[CartItem]:

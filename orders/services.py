@@ -51,6 +51,14 @@ def shipping_cost_for(subtotal: Decimal) -> Decimal:
     return settings.SHIPPING_COST
 
 
+def amount_to_free_shipping(subtotal: Decimal) -> Decimal:
+    """How much more a cart must hold to ship free (the rule of shipping_cost_for); zero once it
+    does, and for an empty cart, which pays no shipping either."""
+    if subtotal == 0 or subtotal >= settings.FREE_SHIPPING_FROM:
+        return Decimal("0.00")
+    return settings.FREE_SHIPPING_FROM - subtotal
+
+
 def _lock_cart(cart: Cart) -> Cart:
     """Serialise changes to one cart (two tabs, double clicks) on its row lock."""
     return Cart.objects.select_for_update().get(pk=cart.pk)

@@ -1,11 +1,13 @@
 """CappedPaginator: counts no further than its last page and serves no page past it."""
 
 import pytest
+from django.core.paginator import Paginator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Product
 from catalog.pagination import CappedPaginator
+from catalog.templatetags.page_numbers import page_numbers
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,3 +48,21 @@ def test_a_page_past_the_cap_is_the_last_page_within_it(number):
     assert page.number == 2
     assert [product.name for product in page] == ["C", "D"]
     assert not page.has_next()
+
+
+@pytest.mark.parametrize(
+    ("number", "shown"),
+    [
+        (1, [1, 2, 3, None, 11]),
+        (6, [1, None, 4, 5, 6, 7, 8, None, 11]),
+        (11, [1, None, 9, 10, 11]),
+        (5, [1, 2, 3, 4, 5, 6, 7, None, 11]),  # no ellipsis standing for one page
+    ],
+)
+def test_page_numbers_are_the_ends_and_the_current_page_give_or_take_two(number, shown):
+    pages = Paginator(range(110), 10)
+    assert page_numbers(pages.page(number)) == shown
+
+
+def test_few_pages_are_all_numbered():
+    assert page_numbers(Paginator(range(50), 10).page(3)) == [1, 2, 3, 4, 5]

@@ -31,14 +31,15 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# page: (URL, budget). A search that finds nothing runs one more query to forgive a typo: the
-# count of similar names. Only PostgreSQL forgives typos (TYPO_PAGE).
+# page: (URL, budget). A search that finds nothing runs two more queries to forgive a typo: the
+# count of similar names, and the corrected words the page names (catalog.spelling). Only
+# PostgreSQL forgives typos (TYPO_PAGE).
 TYPO_PAGE = "listing, search with a typo"
 PAGES = {
     "home": ("/", 3),
     "listing": ("/products/", 3),
     "listing, search": ("/products/?q=headphones", 3),
-    TYPO_PAGE: ("/products/?q=headphnes", 4),
+    TYPO_PAGE: ("/products/?q=headphnes", 5),
     "listing, filters": (
         "/products/?category=audio&min_price=1&max_price=900&in_stock=1&sort=-price",
         3,

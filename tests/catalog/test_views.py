@@ -93,6 +93,14 @@ def test_listing_says_when_it_shows_similar_names_for_a_typo(client, postgresql)
     response = client.get(LISTING, {"q": "headphnes"})
     assert shown(response) == ["Studio Headphones"]
     assert "No exact matches for “headphnes”" in text(response)
+    assert "Showing results for “headphones”." in text(response)
+
+
+def test_a_typo_among_correct_words_is_named_with_them_in_their_order(client, postgresql):
+    ProductFactory(name="Walnut desk lamp")
+    response = client.get(LISTING, {"q": "Lamp walnt"})
+    assert shown(response) == ["Walnut desk lamp"]
+    assert "Showing results for “lamp walnut”." in text(response)
 
 
 def test_listing_forgives_typos_only_when_nothing_matches_exactly(client, postgresql):
@@ -444,3 +452,28 @@ def test_product_page_escapes_the_products_name(client):
     html = text(client.get(product.get_absolute_url()))
     assert "<b>Bold</b>" not in html
     assert "&lt;b&gt;Bold&lt;/b&gt; lamp" in html
+
+
+def numbered_links(response):
+    nav = text(response).split('<nav class="pagination"')[1].split("</nav>")[0]
+    label = '<span class="visually-hidden">Page </span>'
+    links = re.findall(rf'<a href="\?page=(\d+)">{label}', nav)
+    current = re.findall(rf'<span aria-current="page">{label}(\d+)', nav)
+    return [int(number) for number in links], [int(number) for number in current], nav.count("…")
+
+
+@pytest.mark.parametrize(
+    ("page", "links", "current", "gaps"),
+    [
+        ("1", [2, 3, 11], [1], 1),
+        ("6", [1, 4, 5, 7, 8, 11], [6], 2),
+        ("11", [1, 9, 10], [11], 1),
+    ],
+)
+def test_listing_links_the_first_and_last_page_and_two_either_side_of_the_current_one(
+    client, monkeypatch, page, links, current, gaps
+):
+    monkeypatch.setattr(views.ProductListView, "paginate_by", 2)
+    ProductFactory.create_batch(22)
+    response = client.get(LISTING, {"page": page})
+    assert numbered_links(response) == (links, current, gaps)

@@ -189,3 +189,16 @@ def test_a_visitor_without_a_cart_costs_no_cart_query_and_gets_no_session(client
     assert response.context["cart_item_count"] == 0
     assert not [query for query in queries if "cart" in query["sql"]]
     assert "sessionid" not in response.cookies
+
+
+def test_cart_page_says_how_much_more_ships_free(client, settings):
+    settings.FREE_SHIPPING_FROM = Decimal("50.00")
+    product = ProductFactory(price=Decimal("20.00"), stock=5)
+    add(client, product, "2")
+    page = client.get(reverse("orders:cart"))
+    assert page.context["cart"].amount_to_free_shipping == Decimal("10.00")
+    assert "Add €10.00 more for free shipping." in page.content.decode()
+    add(client, product, "1")
+    page = client.get(reverse("orders:cart"))
+    assert page.context["cart"].amount_to_free_shipping == Decimal("0.00")
+    assert "more for free shipping" not in page.content.decode()

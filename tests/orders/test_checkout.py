@@ -327,3 +327,28 @@ def test_concurrent_submits_of_one_checkout_place_one_order():
     assert len(order_ids) == 1
     assert Order.objects.count() == 1
     assert Product.objects.get(pk=product.pk).stock == 8
+
+
+@pytest.mark.django_db
+def test_checkout_page_warns_about_lines_beyond_the_stock_or_no_longer_sold(checkout_client):
+    client, user = checkout_client
+    shelf = ProductFactory(name="Walnut Shelf", stock=2)
+    lamp = ProductFactory(name="Brass Lamp", stock=5)
+    cart_of(user, (shelf, 2), (lamp, 1))
+    Product.objects.filter(pk=shelf.pk).update(stock=1)
+    Product.objects.filter(pk=lamp.pk).update(is_active=False)
+
+    content = client.get(reverse("orders:checkout")).content.decode()
+
+    assert "cannot be ordered as they are" in content
+    assert "Only 1 in stock; lower the quantity to check out." in content
+    assert "No longer available; remove it to check out." in content
+
+
+@pytest.mark.django_db
+def test_checkout_page_has_no_stock_warning_when_every_line_can_be_ordered(checkout_client):
+    client, user = checkout_client
+    cart_of(user, (ProductFactory(stock=2), 2))
+    content = client.get(reverse("orders:checkout")).content.decode()
+    assert "cannot be ordered as they are" not in content
+    assert 'class="warning"' not in content

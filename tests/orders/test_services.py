@@ -1,4 +1,5 @@
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -67,3 +68,23 @@ def test_concurrent_cancellations_restock_once():
     item.product.refresh_from_db()
     assert sorted(outcomes) == ["cancelled", "refused", "refused", "refused"]
     assert item.product.stock == 4
+
+
+@pytest.mark.parametrize(
+    ("subtotal", "missing"),
+    [
+        ("0.00", "0.00"),
+        ("12.50", "37.50"),
+        ("49.99", "0.01"),
+        ("50.00", "0.00"),
+        ("80.00", "0.00"),
+    ],
+)
+def test_amount_to_free_shipping_is_what_the_cart_lacks_below_the_threshold(
+    settings, subtotal, missing
+):
+    settings.FREE_SHIPPING_FROM = Decimal("50.00")
+    assert services.amount_to_free_shipping(Decimal(subtotal)) == Decimal(missing)
+    # The same rule as the shipping cost: something left to add exactly when shipping is charged.
+    charged = services.shipping_cost_for(Decimal(subtotal)) > 0
+    assert (services.amount_to_free_shipping(Decimal(subtotal)) > 0) == charged
