@@ -1,6 +1,6 @@
 """Sign-in and sign-out: through Keycloak when it is configured, else Django's own forms."""
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import admin
@@ -10,10 +10,32 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from mozilla_django_oidc.views import OIDCLogoutView
 
+# Where `next` leads → why the sign-in page is shown. URL names, not imports: accounts imports
+# no other app.
+SIGN_IN_REASONS = {
+    "orders:checkout": "Sign in to check out",
+    "orders:cart": "Sign in to see your cart",
+}
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(heading=self.heading(), **kwargs)
+
+    def heading(self):
+        # get_redirect_url() is empty for a `next` that leaves the site.
+        path = urlsplit(self.get_redirect_url()).path
+        for url_name, heading in SIGN_IN_REASONS.items():
+            if path == reverse(url_name):
+                return heading
+        return "Sign in"
+
 
 def login(request):
     if not settings.OIDC_ENABLED:
-        return auth_views.LoginView.as_view(template_name="accounts/login.html")(request)
+        return LoginView.as_view()(request)
     # mozilla-django-oidc checks that `next` stays on this site.
     query = urlencode({"next": request.GET.get("next", "/")})
     return redirect(f"{reverse('oidc_authentication_init')}?{query}")

@@ -35,3 +35,19 @@ def _unavailable():
     response = HttpResponse(render_to_string("503.html"), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+class MethodNotAllowedPage:
+    """Django has no handler405: a view that refuses a method (`require_POST`) answers with an
+    empty HttpResponseNotAllowed. This gives that answer the shop's page, keeping status and
+    Allow header; a 405 that already has a body is left as it is."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 405 and not response.streaming and not response.content:
+            response.content = render_to_string("405.html", request=request)
+            response["Content-Type"] = "text/html; charset=utf-8"
+        return response

@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Inside the others, so the page it puts on an empty 405 gets their headers.
+    "ecommerce.errors.MethodNotAllowedPage",
 ]
 
 ROOT_URLCONF = "ecommerce.urls"

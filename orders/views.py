@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.functional import cached_property
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import DetailView, FormView, ListView
 
 from catalog.models import Product
@@ -173,10 +173,13 @@ class OrderDetailView(LoginRequiredMixin, DetailView):
         return Order.objects.for_user(self.request.user).with_items()
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def order_cancel(request, number):
+    """GET asks "Cancel order …?" and changes nothing; the page's POST form cancels."""
     order = get_object_or_404(Order.objects.for_user(request.user), number=number)
+    if request.method == "GET":
+        return render(request, "orders/order_cancel.html", {"order": order})
     try:
         services.cancel_order(order=order)
     except services.OrderStatusError as error:

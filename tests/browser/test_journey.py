@@ -56,12 +56,14 @@ def test_shopper_browses_orders_and_cancels(page: Page, screenshot):
 
     page.get_by_role("link", name="Checkout").click()
     expect(page).to_have_url(re.compile("/accounts/login/"))
+    expect(page.get_by_role("heading", name="Sign in to check out")).to_be_visible()
     page.get_by_label("Username").fill(shopper.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
     expect(page).to_have_url(re.compile("/checkout/$"))
     expect(page.get_by_role("main")).to_contain_text("3 × Copper Saucepan")  # cart kept
+    expect(page.get_by_role("main")).to_contain_text(f"Welcome back, {shopper.get_short_name()}.")
     page.get_by_label("Full name").fill("Ada Lovelace")
     page.get_by_label("Street and number").fill("1 Analytical Street")
     page.get_by_label("Postal code").fill("10115")
@@ -77,6 +79,9 @@ def test_shopper_browses_orders_and_cancels(page: Page, screenshot):
     assert Product.objects.get(pk=saucepan.pk).stock == 2
     expect(page.get_by_role("link", name=re.compile("^Cart"))).to_contain_text("0")
 
+    page.get_by_role("button", name="Cancel order").click()
+    expect(page.get_by_role("heading", name=f"Cancel order {order.number}?")).to_be_visible()
+    assert Product.objects.get(pk=saucepan.pk).stock == 2  # asking changes nothing
     page.get_by_role("button", name="Cancel order").click()
     expect(page.get_by_role("main")).to_contain_text(f"Order {order.number} is cancelled.")
     expect(page.get_by_role("button", name="Cancel order")).to_have_count(0)

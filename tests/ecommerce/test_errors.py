@@ -3,6 +3,7 @@ from django.db import OperationalError
 from django.test import Client
 
 from catalog import views
+from tests.factories import UserFactory
 
 
 @pytest.fixture
@@ -36,3 +37,25 @@ def test_other_errors_stay_500(raising_client):
     response = client.get("/")
     assert response.status_code == 500
     assert "Something went wrong" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_refused_method_gets_the_shops_405_page_and_keeps_the_allow_header(client):
+    response = client.get("/cart/add/any-product/")
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert response["Content-Type"].startswith("text/html")
+    content = response.content.decode()
+    assert "That does not work here" in content
+    assert 'class="site-header"' in content  # the shop's layout
+
+
+@pytest.mark.django_db
+def test_no_access_is_the_shops_403_page_with_the_reason(client, settings):
+    settings.ADMIN_PASSWORD_LOGIN = False
+    client.force_login(UserFactory())
+    response = client.get("/admin/login/")
+    assert response.status_code == 403
+    content = response.content.decode()
+    assert "Your account has no access to the administration." in content
+    assert 'class="site-header"' in content

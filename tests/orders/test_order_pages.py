@@ -106,3 +106,37 @@ def test_cart_checkout_and_order_pages_run_a_fixed_number_of_queries(client, sho
     large = query_counts(client, add_cart_lines_and_orders(shopper, 30))
     assert large == small
     assert all(small[page] <= budget for page, budget in QUERY_BUDGETS.items()), small
+
+
+def test_cancel_button_asks_first_and_asking_changes_nothing(client, shopper):
+    item = OrderItemFactory(
+        order=OrderFactory(user=shopper), quantity=2, product=ProductFactory(stock=1)
+    )
+    response = client.get(reverse("orders:order-cancel", args=[item.order.number]))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert f"Cancel order {item.order.number}?" in content
+    assert 'method="post"' in content
+    assert "Cancel order</button>" in content
+    assert Order.objects.get(pk=item.order.pk).status == Order.Status.PENDING
+    item.product.refresh_from_db()
+    assert item.product.stock == 1
+
+
+def test_confirming_cancels_the_order(client, shopper):
+    order = OrderFactory(user=shopper)
+    response = client.post(reverse("orders:order-cancel", args=[order.number]), follow=True)
+    assert Order.objects.get(pk=order.pk).status == Order.Status.CANCELLED
+    assert f"Order {order.number} is cancelled." in response.content.decode()
+
+
+def test_a_cancelled_orders_confirmation_page_says_it_cannot_be_cancelled(client, shopper):
+    order = OrderFactory(user=shopper, status=Order.Status.CANCELLED)
+    content = client.get(reverse("orders:order-cancel", args=[order.number])).content.decode()
+    assert "cannot be cancelled" in content
+    assert "Cancel order</button>" not in content
+
+
+def test_another_shoppers_cancel_confirmation_is_a_404(client, shopper):
+    theirs = OrderFactory()
+    assert client.get(reverse("orders:order-cancel", args=[theirs.number])).status_code == 404
