@@ -32,6 +32,13 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	touch $@
 
+# axe-core for the browser tests' accessibility checks (tests/support/axe.py), from npm, pinned by
+# its lock file; reinstalled only when package.json or the lock changes.
+AXE := tests/support/axe
+$(AXE)/node_modules/.installed: $(AXE)/package.json $(AXE)/package-lock.json
+	npm ci --prefix $(AXE) --no-audit --no-fund --loglevel=error
+	touch $@
+
 # A local-only secret key, generated once per clone and never committed.
 $(LOCAL)/secret-key:
 	mkdir -p $(LOCAL)
@@ -40,19 +47,22 @@ $(LOCAL)/secret-key:
 
 # The shop on PostgreSQL, as in production: deploy/local_postgres.py starts the embedded server
 # (data in .local/pgdata), runs these commands with DATABASE_URL pointing at it, and stops it
-# when they end (Ctrl-C included).
+# when they end (Ctrl-C included). ensure_local_admin prints the admin's and a demo shopper's
+# (one of seed_demo's, with their orders) passwords, generated once into .local/.
+DEMO_SHOPPER := demo-shopper-01@example.com
 run: $(VENV)/.run $(LOCAL)/secret-key
 	export DJANGO_DEBUG=true DJANGO_LOG_FORMAT=plain DJANGO_SECRET_KEY="$$(cat $(LOCAL)/secret-key)"; \
 	$(BIN)/python deploy/local_postgres.py $(LOCAL)/pgdata -- sh -c '\
 		$(BIN)/python manage.py migrate --no-input && \
 		$(BIN)/python manage.py seed_demo && \
-		$(BIN)/python manage.py ensure_local_admin && \
+		$(BIN)/python manage.py ensure_local_admin --credentials-dir $(LOCAL) \
+			--demo-shopper $(DEMO_SHOPPER) && \
 		exec $(BIN)/python manage.py runserver 127.0.0.1:8000'
 
 # Installs Debian's Chromium for the browser tests when missing (root on Debian), then starts a
 # throwaway PostgreSQL server (or uses DATABASE_URL when set), runs pytest on it, stops it.
 # The Terraform tests need `terraform` on PATH (tests/support/terraform.py).
-test: $(VENV)/.dev $(CHECKOV_VENV)/.installed
+test: $(VENV)/.dev $(CHECKOV_VENV)/.installed $(AXE)/node_modules/.installed
 	$(BIN)/python -m tests.support.chromium
 	$(BIN)/python -m tests.support.redis
 	$(BIN)/python -m tests.support.postgres -- $(BIN)/pytest $(PYTEST_ARGS)
@@ -80,7 +90,7 @@ faults: $(VENV)/.dev
 ci: test check lint
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles $(AXE)/node_modules
 
 # The shop against its own stack's ceiling (bench/README.md): a throwaway PostgreSQL, the demo
 # catalog, gunicorn with gunicorn.conf.py and production settings, wrk (installed from Debian's

@@ -19,6 +19,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.middleware import SessionRefresh
+from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
 from . import services
 
@@ -76,6 +77,27 @@ def decode_token(token, key, *, audience):
         )
     except jwt.PyJWTError as error:
         raise SuspiciousOperation(f"Token rejected: {error}") from None
+
+
+class KeycloakAuthenticationRequestView(OIDCAuthenticationRequestView):
+    """mozilla-django-oidc's authorization request (state, nonce, PKCE kept in the session),
+    plus `prompt=create` when `?register=1`: Keycloak then shows its registration page instead
+    of its sign-in page (OpenID Connect "Initiating User Registration", Keycloak 26), and the new
+    shopper comes back through the same callback, signed in.
+    """
+
+    def get_extra_params(self, request):
+        params = dict(super().get_extra_params(request))
+        if request.GET.get("register") == "1":
+            params["prompt"] = "create"
+        return params
+
+
+def registration_url(request) -> str:
+    """Where "Create account" leads with Keycloak: its registration page, by way of a normal
+    authorization request, so that the shopper returns to `next` signed in."""
+    query = urlencode({"next": request.GET.get("next", "/"), "register": "1"})
+    return f"{reverse('oidc_authentication_init')}?{query}"
 
 
 def keycloak_logout_url(request):

@@ -8,14 +8,25 @@ from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 
+_SIGNED_UP = "_accounts_signed_up"
+
+
+def mark_signed_up(user):
+    """Have the sign-in that follows greet a new account ("Welcome") rather than "Welcome back"."""
+    setattr(user, _SIGNED_UP, True)
+
 
 @receiver(user_logged_in, dispatch_uid="accounts.welcome_back")
 def welcome_back(sender, request, user, **kwargs):
     if request is None:
         return
     name = user.get_short_name() or user.get_username()
+    if getattr(user, _SIGNED_UP, False):
+        text = f"Welcome, {name}. Your account is ready."
+    else:
+        text = f"Welcome back, {name}."
     # fail_silently: requests without the messages middleware (the test client's force_login).
-    messages.success(request, f"Welcome back, {name}.", fail_silently=True)
+    messages.success(request, text, fail_silently=True)
 
 
 @receiver(user_logged_out, dispatch_uid="accounts.signed_out")

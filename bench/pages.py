@@ -21,7 +21,7 @@ SHIPPING = {
     "address": "1 Load Street",
     "postal_code": "10115",
     "city": "Berlin",
-    "country": "Germany",
+    "country": "DE",
 }
 
 Request = tuple[str, str, dict[str, str], str | None]  # method, path, headers, body

@@ -111,8 +111,13 @@ class ProductFilterForm(forms.Form):
     @property
     def query_string(self):
         """The valid parameters as a URL query (no `page`), for links that keep the filters."""
+        return self._query_string()
+
+    def _query_string(self, *, without=None):
         params = []
         for name, value in self.filters.items():
+            if name == without:
+                continue
             if name == "category" and value is not None:
                 params.append((name, value.slug))
             elif name == "in_stock" and value:
@@ -120,6 +125,24 @@ class ProductFilterForm(forms.Form):
             elif value not in (None, False):
                 params.append((name, value))
         return urlencode(params)
+
+    @property
+    def chips(self):
+        """The applied filters as (label, query string without that filter) pairs, in the
+        form's order, for links that remove one filter and keep the others (and the sort)."""
+        filters = self.filters
+        labels = {
+            "q": lambda q: f"Search: “{q}”",
+            "category": lambda category: category.name,
+            "min_price": lambda price: f"From €{price}",
+            "max_price": lambda price: f"Up to €{price}",
+            "in_stock": lambda _: "In stock only",
+        }
+        return [
+            (label(filters[name]), self._query_string(without=name))
+            for name, label in labels.items()
+            if filters.get(name) not in (None, False)
+        ]
 
     @property
     def is_filtered(self):

@@ -12,16 +12,23 @@ from django.contrib.postgres.search import (
 )
 from django.core.validators import MinValueValidator
 from django.db import connections, models, transaction
-from django.db.models import BooleanField, Case, Expression, F, Func, Q, Value, When
+from django.db.models import BooleanField, Case, Expression, F, FloatField, Func, Q, Value, When
+from django.db.models.functions import Greatest
 from django.urls import reverse
+from django.utils.functional import cached_property
 
-from . import changes, stock_levels
+from . import changes, images, stock_levels
 
 # Words of a search that the non-PostgreSQL fallback looks for; keeps its SQL small.
 MAX_FALLBACK_SEARCH_WORDS = 8
 # Words of a search that similar_names() corrects, and the corrections it tries for each.
 MAX_CORRECTED_WORDS = 8
 MAX_CORRECTIONS_PER_WORD = 5
+# Categories a search shows beside its products, and how alike (pg_trgm's word_similarity, 0-1;
+# pg_trgm's own default threshold) a name and the query must be.
+MAX_MATCHING_CATEGORIES = 5
+MAX_CATEGORY_QUERY_LENGTH = 100
+CATEGORY_LIKENESS = 0.6
 
 
 def product_search_vector():
@@ -97,6 +104,13 @@ class NameWordCorrections(Expression):
         return CORRECTED_QUERY_SQL, [self.words, MAX_CORRECTIONS_PER_WORD]
 
 
+class WordSimilarity(Func):
+    """pg_trgm's word_similarity(a, b): how alike `a` is to the most alike stretch of `b`."""
+
+    function = "word_similarity"
+    output_field = FloatField()
+
+
 class TextSearchMatches(Func):
     """`document @@ query` for a tsquery expression (a filter() on a SearchVector would wrap the
     query in to_tsquery)."""
@@ -132,6 +146,31 @@ class CategoryQuerySet(models.QuerySet):
         return self.filter(is_active=True).filter(
             Q(parent__isnull=True) | Q(parent__is_active=True)
         )
+
+    def matching(self, query, limit=MAX_MATCHING_CATEGORIES):
+        """At most `limit` categories named like `query`, best match first, for a search to
+        show beside the products ("Categories: Headphones").
+
+        A name containing the query matches; on PostgreSQL so does a name like a word of the
+        query or the query like a word of the name (pg_trgm's word_similarity, both ways), so
+        "wireless headphnes" finds Headphones. The category table is small: one query, whatever
+        the size of the catalog.
+        """
+        query = query.strip()[:MAX_CATEGORY_QUERY_LENGTH]
+        if not query:
+            return self.none()
+        matches = Q(name__icontains=query)
+        categories = self
+        if connections[self.db].vendor == "postgresql":
+            categories = categories.annotate(
+                likeness=Greatest(
+                    WordSimilarity(F("name"), Value(query)),
+                    WordSimilarity(Value(query), F("name")),
+                )
+            )
+            matches |= Q(likeness__gte=CATEGORY_LIKENESS)
+            return categories.filter(matches).order_by("-likeness", "name", "pk")[:limit]
+        return categories.filter(matches).order_by("name", "pk")[:limit]
 
 
 class Category(models.Model):
@@ -231,13 +270,23 @@ class ProductQuerySet(models.QuerySet):
 
     bulk_create.alters_data = True
 
-    def change_stock(self, units: dict["Product", int]) -> None:
-        """Add units to each product's stock (remove them: negative), in one UPDATE.
+    def change_stock(
+        self, units: dict["Product", int], *, reason: str, reference: str = "", note="", by=None
+    ) -> None:
+        """Add units to each product's stock (remove them: negative), in one UPDATE, and write
+        the stock movements that explain it: a product's stock is the sum of its movements.
 
-        The products must be locked (select_for_update) and their `stock` read under the lock:
-        pages hear only of what they show of the stock (catalog.stock_levels), so most sales
-        leave every cached page current.
+        Call it in a transaction, with the products locked (select_for_update) and their
+        `stock` read under the lock: pages hear only of what they show of the stock
+        (catalog.stock_levels), so most sales leave every cached page current.
         """
+        units = {product: n for product, n in units.items() if n}
+        StockMovement.objects.bulk_create(
+            StockMovement(
+                product=product, change=n, reason=reason, reference=reference, note=note, by=by
+            )
+            for product, n in units.items()
+        )
         locked = self.filter(pk__in=[product.pk for product in units])
         # QuerySet.update itself: this method tells catalog.changes less than update() would.
         models.QuerySet.update(
@@ -264,8 +313,8 @@ class ProductQuerySet(models.QuerySet):
         )
 
     def for_listing(self):
-        """Everything a product card shows, in one query."""
-        return self.active().select_related("category")
+        """Everything a product card shows: one query, and one more for the page's pictures."""
+        return self.active().select_related("category").prefetch_related("images")
 
     def in_category_tree(self, category, active_categories=None):
         """Products of the category and of its sub-categories, at any depth."""
@@ -393,7 +442,6 @@ class Product(models.Model):
     is_active = models.BooleanField(
         "active", default=True, help_text="Inactive products are hidden from shoppers."
     )
-    image = models.ImageField(upload_to="products/", blank=True)
     # Kept by reviews.services from approved reviews, so listings can sort by rating cheaply.
     # 0 while there is no approved review, so that "sort by rating" needs no NULL handling.
     rating_average = models.DecimalField(max_digits=3, decimal_places=2, default=0, editable=False)
@@ -465,3 +513,173 @@ class Product(models.Model):
     def few_left(self):
         """In stock, but low enough that the shop says so."""
         return stock_levels.is_low(self.stock)
+
+    @cached_property
+    def pictures(self):
+        """The product's pictures in order: the prefetched ones (for_listing), else one query."""
+        return list(self.images.all())
+
+    @property
+    def main_picture(self):
+        """The first picture, the one cards, the cart and the admin show; None without any."""
+        return self.pictures[0] if self.pictures else None
+
+
+class ProductImage(models.Model):
+    """A picture of a product, with its responsive renditions (catalog.images).
+
+    The renditions are made once, when a new picture is saved, and their names are kept in the
+    row, so a page lists them in `srcset` without asking the storage (S3 in production) anything.
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(
+        "picture",
+        upload_to="products/",
+        help_text="JPEG, PNG or WebP, ideally 1,280 pixels wide or more; smaller copies for "
+        "phones and thumbnails are made when you save.",
+    )
+    alt_text = models.CharField(
+        "alt text",
+        max_length=250,
+        help_text="What the picture shows, for people who cannot see it, e.g. "
+        '"Walnut table lamp with a linen shade, lit".',
+    )
+    # Not negative: the field's own check constraint (product_images_position_check).
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Pictures are shown smallest first; the first is the main picture."
+    )
+    # Set from the picture when it is saved (null: a picture from before renditions existed,
+    # until `manage.py make_renditions` has seen it).
+    width = models.PositiveIntegerField(null=True, editable=False)
+    height = models.PositiveIntegerField(null=True, editable=False)
+    # {"<width>": "<storage name>"} of the smaller copies: catalog.images.make_renditions().
+    renditions = models.JSONField(default=dict, blank=True, editable=False)
+    # The picture's name as last read from or written to the database (from_db, save).
+    _saved_image_name = None
+
+    class Meta:
+        db_table = "product_images"
+        ordering = ["position", "pk"]
+        # No unique (product, position): staff swapping two pictures' positions in the admin's
+        # inline would trip it row by row (Django validates unique fields before saving).
+        indexes = [models.Index(fields=["product", "position"], name="product_images_order_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(alt_text=""),
+                name="product_images_alt_text_not_blank",
+                violation_error_message="Describe the picture in its alt text.",
+            ),
+            models.CheckConstraint(
+                # Spelled out: `width > 0 AND height > 0` is NULL when only one of them is
+                # NULL, and a check lets NULL through.
+                condition=Q(width__isnull=True, height__isnull=True)
+                | Q(width__isnull=False, height__isnull=False, width__gt=0, height__gt=0),
+                name="product_images_size_known_or_unknown",
+                violation_error_message="A picture has both a width and a height, or neither.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(image=""),
+                name="product_images_image_not_blank",
+                violation_error_message="Choose a picture.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.alt_text
+
+    def save(self, *args, **kwargs):
+        if self.image and self.image.name != self._saved_image_name:
+            # A new picture: stored first, because its renditions are named after where the
+            # storage put it (the field's pre_save stores an upload, and only once).
+            self._meta.get_field("image").pre_save(self, self._state.adding)
+            self.width, self.height, self.renditions = images.make_renditions(
+                self.image.storage, self.image.name
+            )
+        super().save(*args, **kwargs)
+        self._saved_image_name = self.image.name
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        saved = instance.__dict__.get("image")
+        instance._saved_image_name = getattr(saved, "name", saved)
+        return instance
+
+    @property
+    def srcset(self):
+        """`srcset` of the picture and its renditions; empty when its width is not known."""
+        if not self.width:
+            return ""
+        storage = self.image.storage
+        entries = [f"{storage.url(name)} {width}w" for width, name in self._renditions_by_width()]
+        entries.append(f"{self.image.url} {self.width}w")
+        return ", ".join(entries)
+
+    @property
+    def thumbnail_url(self):
+        """A small copy for thumbnails (cart, admin, the gallery's strip)."""
+        return self.url_for_width(images.THUMBNAIL_WIDTH)
+
+    @property
+    def card_url(self):
+        """The `src` of cards and of browsers that ignore `srcset`."""
+        return self.url_for_width(images.CARD_WIDTH)
+
+    def url_for_width(self, width):
+        """The URL of the narrowest rendition at least `width` pixels wide, else the picture's."""
+        for rendition_width, name in self._renditions_by_width():
+            if rendition_width >= width:
+                return self.image.storage.url(name)
+        return self.image.url
+
+    def _renditions_by_width(self):
+        return sorted((int(width), name) for width, name in self.renditions.items())
+
+
+class StockMovementReason(models.TextChoices):
+    RECEIVED = "received", "Received"
+    COUNTED = "counted", "Counted (correction)"
+    DAMAGED = "damaged", "Damaged or lost"
+    RETURNED = "returned", "Returned to stock"
+    SOLD = "sold", "Sold"
+    CANCELLED = "cancelled", "Order cancelled"
+
+
+class StockMovement(models.Model):
+    """One change of a product's stock: who, when, how many, why. The product's `stock` is the
+    running sum of its movements, kept in the same transaction (ProductQuerySet.change_stock)."""
+
+    Reason = StockMovementReason
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="stock_movements")
+    change = models.IntegerField(help_text="Units added (positive) or taken away (negative).")
+    reason = models.CharField(max_length=20, choices=Reason)
+    reference = models.CharField(
+        max_length=40, blank=True, help_text="What it was for, e.g. the order number."
+    )
+    note = models.CharField(max_length=200, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The staff member; empty for the shop's own moves (orders).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        db_table = "stock_movements"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["product", "-created_at"], name="stock_moves_product_idx")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(change=0), name="stock_movements_change_not_zero"),
+            models.CheckConstraint(
+                condition=Q(reason__in=StockMovementReason.values),
+                name="stock_movements_reason_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.change:+d} {self.product} ({self.get_reason_display()})"

@@ -5,7 +5,8 @@ most of the page's CPU time. Both fragments are pure functions of values the req
 read from the database, so their HTML is remembered under a key made of exactly those values:
 
 - a product card: every column of the product's row (price, stock, rating, name, slug...), its
-  picture's URL, the low-stock threshold, the language and the compiled template;
+  main picture (file, size, renditions), the low-stock threshold, the language and the compiled
+  template;
 - the filter form: the values it redisplays, its fields, the categories it offers (primary key,
   parent, slug, name), the URL it submits to, the language and the compiled template.
 
@@ -95,8 +96,12 @@ def product_card(product: Product) -> SafeString:
         row = tuple(values.get(column, _UNSET) for column in _PRODUCT_COLUMNS)
     # Decimals equal in value can print differently ("5" and "5.00"): key on their text too.
     row += tuple(str(values.get(column)) for column in _DECIMAL_COLUMNS)
-    image_url = product.image.url if product.image else ""
-    key = (compiled(template), row, image_url, settings.LOW_STOCK_THRESHOLD, get_language())
+    picture = product.main_picture
+    picture_key = None
+    if picture is not None:
+        renditions = tuple(sorted(picture.renditions.items()))
+        picture_key = (picture.image.name, picture.width, picture.height, renditions)
+    key = (compiled(template), row, picture_key, settings.LOW_STOCK_THRESHOLD, get_language())
     return card_memo.get_or_render(key, lambda: template.render({"product": product}))
 
 

@@ -1,5 +1,5 @@
-"""Saves and deletes of products and categories tell catalog.changes what pages they change
-(bulk writes do through the QuerySets in catalog.models).
+"""Saves and deletes of products, their pictures and categories tell catalog.changes what pages
+they change (bulk writes do through the QuerySets in catalog.models).
 
 A save outside a transaction commits when it is done, and pre_save comes before it: the pages
 that showed a product as it was (a rename or a move leaves them) are read then, and marked out
@@ -11,7 +11,7 @@ from django.db.models.signals import post_delete, post_save, pre_delete, pre_sav
 from django.dispatch import receiver
 
 from . import changes
-from .models import Category, Product
+from .models import Category, Product, ProductImage
 
 _SCOPES_BEFORE = "_catalog_scopes_before_save"
 
@@ -33,6 +33,11 @@ def product_saved(sender, instance, using, **kwargs):
 @receiver(pre_delete, sender=Product)
 def product_deleting(sender, instance, using, **kwargs):
     changes.products_changed(Product.objects.filter(pk=instance.pk), using)
+
+
+@receiver([post_save, post_delete], sender=ProductImage)
+def product_image_changed(sender, instance, using, **kwargs):
+    changes.products_changed(Product.objects.filter(pk=instance.product_id), using)
 
 
 @receiver([post_save, post_delete], sender=Category)

@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.http import Http404
 from django.urls import reverse
 from django.views.generic import DetailView, ListView, TemplateView
@@ -17,19 +19,35 @@ HOME_SHELF_SIZE = 8
 
 
 def breadcrumbs(category, *, current=None):
-    """(label, url) pairs from Home down to `category`, then `current` (a label) if given.
-
-    Walks up only through parents already loaded with select_related, so it never queries.
-    """
-    trail = []
-    while category is not None:
-        trail.insert(0, (category.name, category.get_absolute_url()))
-        parent_loaded = category.parent_id is None or Category.parent.is_cached(category)
-        category = category.parent if parent_loaded else None
-    trail.insert(0, ("Home", reverse("catalog:home")))
+    """(label, url) pairs from Home down to `category`, then `current` (a label) if given."""
+    trail = [("Home", reverse("catalog:home"))]
+    trail += [(step.name, step.get_absolute_url()) for step in _path_to(category)]
     if current is not None:
         trail.append((current, ""))
     return trail
+
+
+def listing_breadcrumbs(category):
+    """Home > Products, then the filtered category's path, each step the listing filtered by
+    it: Home > Products > Audio > Headphones for `?category=headphones`."""
+    listing = reverse("catalog:product-list")
+    trail = [("Home", reverse("catalog:home")), ("Products", listing)]
+    trail += [
+        (step.name, f"{listing}?{urlencode({'category': step.slug})}")
+        for step in _path_to(category)
+    ]
+    return trail
+
+
+def _path_to(category):
+    """`category` and its ancestors, top-level first. Walks up only through parents already
+    loaded with select_related, so it never queries."""
+    path = []
+    while category is not None:
+        path.insert(0, category)
+        parent_loaded = category.parent_id is None or Category.parent.is_cached(category)
+        category = category.parent if parent_loaded else None
+    return path
 
 
 class HomeView(CachedForVisitorsMixin, TemplateView):
@@ -106,6 +124,7 @@ class FilteredProductListMixin:
             approximate_match=bool(products)
             and getattr(products[0], "is_approximate_match", False),
             query_string=form.query_string,
+            filter_chips=form.chips,
         )
         if context["approximate_match"]:
             context["corrected_query"] = corrected_query(context["search_query"])
@@ -119,10 +138,15 @@ class ProductListView(CachedForVisitorsMixin, FilteredProductListMixin, ListView
         return ProductFilterForm(self.request.GET, categories=active_categories(self.request))
 
     def get_context_data(self, **kwargs):
+        filters = self.filter_form.filters
+        matching_categories = []
+        if filters["q"]:
+            matching_categories = list(Category.objects.active().matching(filters["q"]))
         return super().get_context_data(
-            selected_category=self.filter_form.filters["category"],
+            selected_category=filters["category"],
             filter_action=reverse("catalog:product-list"),
-            breadcrumbs=[("Home", reverse("catalog:home")), ("Products", "")],
+            breadcrumbs=listing_breadcrumbs(filters["category"]),
+            matching_categories=matching_categories,
             **kwargs,
         )
 

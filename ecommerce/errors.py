@@ -4,9 +4,8 @@ Retry-After, not a 500: the shop is briefly unavailable, not broken."""
 import sys
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
-from django.views import defaults
 
 RETRY_AFTER_SECONDS = 15
 
@@ -28,7 +27,9 @@ def bad_request(request, exception):
         if isinstance(cause, (OperationalError, InterfaceError)):
             return _unavailable()
         cause, depth = cause.__cause__ or cause.__context__, depth + 1
-    return defaults.bad_request(request, exception)
+    # Without the request: a refused host, or a request stopped before the authentication
+    # middleware, has no visitor for the shop's header to show.
+    return HttpResponseBadRequest(render_to_string("400.html"))
 
 
 def _unavailable():
@@ -51,3 +52,29 @@ class MethodNotAllowedPage:
             response.content = render_to_string("405.html", request=request)
             response["Content-Type"] = "text/html; charset=utf-8"
         return response
+
+
+class RefuseNulBytes:
+    """A NUL character anywhere in the query string or a submitted form is a 400.
+
+    PostgreSQL cannot store or compare text containing NUL, so such a value would reach the
+    database as an error (a 500) wherever a view or the admin filters or saves it; refusing it
+    here is one place instead of a check in every form and filter.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _has_nul(request.path, request.GET) or (
+            request.method == "POST" and _has_nul("", request.POST)
+        ):
+            return bad_request(request, None)
+        return self.get_response(request)
+
+
+def _has_nul(path, query_dict) -> bool:
+    return "\x00" in path or any(
+        "\x00" in key or any("\x00" in value for value in values)
+        for key, values in query_dict.lists()
+    )

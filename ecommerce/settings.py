@@ -48,12 +48,14 @@ INSTALLED_APPS = [
     "health_check",
     "csp",
     "mozilla_django_oidc",
+    "django_countries",
     # The project package: its management commands (bootstrap_databases); no models.
     "ecommerce",
     "accounts",
     "catalog",
     "orders",
     "reviews",
+    "pages",
     "demo",
 ]
 
@@ -63,6 +65,7 @@ MIDDLEWARE = [
     "ecommerce.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "ecommerce.errors.RefuseNulBytes",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -281,6 +284,9 @@ globals().update(
 )
 EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="shop@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Who gets the staff e-mails (the low-stock digest): comma-separated addresses.
+MANAGERS = [("Shop staff", address) for address in env.list("SHOP_STAFF_EMAILS", default=[])]
 
 # --- Logging ----------------------------------------------------------------------------------
 # One JSON object per line on stdout, for CloudWatch Logs via the awslogs driver; plain text
@@ -317,3 +323,6 @@ LOW_STOCK_THRESHOLD = env.int("SHOP_LOW_STOCK_THRESHOLD", default=5)
 SHIPPING_COST = Decimal(env.str("SHOP_SHIPPING_COST", default="4.90"))
 FREE_SHIPPING_FROM = Decimal(env.str("SHOP_FREE_SHIPPING_FROM", default="50.00"))
 REVIEWS_REQUIRE_APPROVAL = env.bool("SHOP_REVIEWS_REQUIRE_APPROVAL", default=True)
+# Orders one account may place in an hour: placing and cancelling costs nothing, and every order
+# sends an e-mail.
+MAX_ORDERS_PER_HOUR = env.int("SHOP_MAX_ORDERS_PER_HOUR", default=10)

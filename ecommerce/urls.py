@@ -7,17 +7,24 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from accounts import oidc
 from accounts import views as accounts_views
-from catalog.sitemaps import SITEMAPS
+from catalog.sitemaps import SITEMAPS as CATALOG_SITEMAPS
+from pages.sitemaps import PageSitemap as InfoPageSitemap
+
+SITEMAPS = {**CATALOG_SITEMAPS, "info": InfoPageSitemap}
 
 admin.site.site_header = "Storefront administration"
+# The index shows how the shop is doing above the apps (each app draws its own tiles).
+admin.site.index_template = "admin/dashboard.html"
 admin.site.site_title = "Storefront admin"
 
 urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("orders.urls")),
     path("", include("reviews.urls")),
-    path("accounts/", include("accounts.urls")),
+    path("pages/", include("pages.urls")),
+    path("", include("accounts.urls")),  # /accounts/... and the account page, /account/
     path("admin/login/", accounts_views.admin_login),
     # The admin's "Log out" ends the Keycloak session too, like the shop's "Sign out".
     path("admin/logout/", accounts_views.logout),
@@ -43,7 +50,11 @@ urlpatterns = [
 ]
 
 if settings.OIDC_ENABLED:
-    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))
+    urlpatterns += [
+        # Before the include, so it answers this path: adds `prompt=create` for "Create account".
+        path("oidc/authenticate/", oidc.KeycloakAuthenticationRequestView.as_view()),
+        path("oidc/", include("mozilla_django_oidc.urls")),
+    ]
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

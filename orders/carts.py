@@ -64,8 +64,9 @@ class CartSummary:
 
 
 def summarize(items) -> CartSummary:
-    """The summary of a cart's CartItem queryset (one query, the products joined)."""
-    items = list(items.with_products())
+    """The summary of a cart's CartItem queryset (one query, the products joined; one more for
+    their pictures, which the cart shows)."""
+    items = list(items.with_products().prefetch_related("product__images"))
     subtotal = sum((item.line_total for item in items), Decimal("0.00"))
     return CartSummary(items=items, subtotal=subtotal, shipping_cost=shipping_cost_for(subtotal))
 

@@ -1,5 +1,7 @@
 from django import forms
 
+from .models import Address
+
 MAX_QUANTITY = 999
 QUANTITY_ERRORS = {
     "required": "Enter a quantity.",
@@ -17,33 +19,52 @@ class QuantityForm(forms.Form):
     )
 
 
+class AddressForm(forms.ModelForm):
+    """A shipping address: at checkout (a new one) and on the account page (saved ones).
+
+    The autocomplete tokens let browsers fill it in (HTML's autofill field names)."""
+
+    class Meta:
+        model = Address
+        fields = ["name", "address", "postal_code", "city", "country", "phone"]
+        labels = {"phone": "Phone (optional, for the courier)"}
+        widgets = {
+            "name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "address": forms.TextInput(attrs={"autocomplete": "street-address"}),
+            "postal_code": forms.TextInput(attrs={"autocomplete": "postal-code"}),
+            "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
+            "country": forms.Select(attrs={"autocomplete": "country"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        }
+
+
 class CheckoutForm(forms.Form):
-    # The autocomplete tokens let browsers fill the shipping details in (HTML's autofill names).
-    # The column's length (Order.email): Django's form field alone would take up to 320.
-    email = forms.EmailField(
-        label="E-mail",
-        max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    """Which saved address to ship to; a new address is an AddressForm beside it, needed only
+    when no saved address is picked. The order's e-mail goes to the account's address, never
+    to one typed here (the shop must not mail strangers)."""
+
+    saved_address = forms.TypedChoiceField(
+        label="Ship to",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Pick one of your saved addresses or a new one."},
     )
-    name = forms.CharField(
-        label="Full name",
-        max_length=200,
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
-    )
-    address = forms.CharField(
-        label="Street and number",
-        max_length=300,
-        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
-    )
-    postal_code = forms.CharField(
-        label="Postal code",
-        max_length=20,
-        widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
-    )
-    city = forms.CharField(
-        max_length=100, widget=forms.TextInput(attrs={"autocomplete": "address-level2"})
-    )
-    country = forms.CharField(
-        max_length=100, widget=forms.TextInput(attrs={"autocomplete": "country-name"})
+    save_address = forms.BooleanField(
+        label="Save this address to my account", required=False, initial=True
     )
     checkout_token = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, addresses, **kwargs):
+        """`addresses`: the shopper's saved addresses, the only ones the form accepts."""
+        super().__init__(*args, **kwargs)
+        self.addresses = {address.pk: address for address in addresses}
+        self.fields["saved_address"].choices = [
+            *((pk, str(address)) for pk, address in self.addresses.items()),
+            ("", "A new address"),
+        ]
+
+    def clean_saved_address(self):
+        pk = self.cleaned_data["saved_address"]
+        return None if pk is None else self.addresses[pk]

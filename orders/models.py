@@ -2,10 +2,14 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.contrib.sessions.models import Session
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncDate
 from django.urls import reverse
+from django.utils import timezone
+from django_countries.fields import CountryField
 
 from catalog.models import Product
 
@@ -18,6 +22,33 @@ def generate_order_number():
     """A short number a shopper can read out on the phone; 32**10 values make clashes negligible,
     and the unique constraint refuses one if it ever happens."""
     return "".join(secrets.choice(ORDER_NUMBER_ALPHABET) for _ in range(ORDER_NUMBER_LENGTH))
+
+
+# Line breaks and other control characters have no place on a shipping label, and would let a
+# typed address add lines to the e-mails that print it.
+no_control_characters = RegexValidator(
+    r"[\x00-\x1f\x7f]",
+    inverse_match=True,
+    message="Remove the line breaks and other control characters from this field.",
+)
+
+# Digits with the separators people type; a leading + for the country code. Also keeps control
+# characters out of what the shipping label and the e-mail print.
+PHONE_PATTERN = r"^\+?[0-9(][0-9 ()./-]{4,30}\Z"
+validate_phone = RegexValidator(
+    PHONE_PATTERN, "Enter a phone number: digits, spaces, + ( ) - . / only."
+)
+
+
+class CartQuerySet(models.QuerySet):
+    def abandoned(self):
+        """Anonymous carts whose session has ended: expired, signed out, or removed by
+        `clearsessions`. A cart is created after its session is saved, so a new one is never
+        taken for abandoned."""
+        live_sessions = Session.objects.filter(expire_date__gt=timezone.now())
+        return self.filter(user__isnull=True).exclude(
+            session_key__in=live_sessions.values("session_key")
+        )
 
 
 class Cart(models.Model):
@@ -33,6 +64,8 @@ class Cart(models.Model):
     session_key = models.CharField(max_length=40, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CartQuerySet.as_manager()
 
     class Meta:
         db_table = "carts"
@@ -96,6 +129,26 @@ class OrderQuerySet(models.QuerySet):
     def with_items(self):
         return self.prefetch_related("items")
 
+    def placed(self):
+        """Orders that stand: every order but the cancelled ones (what the shop sold)."""
+        return self.exclude(status=OrderStatus.CANCELLED)
+
+    def daily_sales(self, since):
+        """Orders and revenue per day (in the shop's time zone) from `since`, days without an
+        order left out: [{"day", "orders", "revenue"}], oldest first."""
+        return (
+            self.placed()
+            .filter(created_at__gte=since)
+            .annotate(day=TruncDate("created_at"))
+            .values("day")
+            .annotate(orders=Count("pk"), revenue=Sum("total"))
+            .order_by("day")
+        )
+
+    def with_units(self):
+        """Each order's number of units ordered, as `units` (one query for a whole list)."""
+        return self.annotate(units=Sum("items__quantity"))
+
     def placed_with(self, user, checkout_token):
         """The user's order placed with this checkout token (at most one: a unique constraint)."""
         return self.filter(user=user, checkout_token=checkout_token)
@@ -109,6 +162,9 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+PURCHASE_STATUSES = [OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED]
+
+
 class Order(models.Model):
     Status = OrderStatus
 
@@ -119,12 +175,24 @@ class Order(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
     )
     email = models.EmailField("e-mail")
-    shipping_name = models.CharField("full name", max_length=200)
-    shipping_address = models.CharField("address", max_length=300)
-    shipping_postal_code = models.CharField("postal code", max_length=20)
-    shipping_city = models.CharField("city", max_length=100)
-    shipping_country = models.CharField("country", max_length=100)
+    shipping_name = models.CharField(
+        "full name", max_length=200, validators=[no_control_characters]
+    )
+    shipping_address = models.CharField(
+        "address", max_length=300, validators=[no_control_characters]
+    )
+    shipping_postal_code = models.CharField(
+        "postal code", max_length=20, validators=[no_control_characters]
+    )
+    shipping_city = models.CharField("city", max_length=100, validators=[no_control_characters])
+    shipping_country = CountryField("country")
+    shipping_phone = models.CharField(
+        "phone", max_length=32, blank=True, validators=[validate_phone]
+    )
     status = models.CharField(max_length=20, choices=Status, default=Status.PENDING)
+    carrier = models.CharField(max_length=60, blank=True, help_text="Who delivers the parcel.")
+    tracking_number = models.CharField(max_length=100, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The checkout form's one-time token: a second submit of the same form finds this order
     # instead of placing another.
     checkout_token = models.UUIDField(unique=True, null=True, blank=True, editable=False)
@@ -153,6 +221,11 @@ class Order(models.Model):
                 condition=Q(total=F("subtotal") + F("shipping_cost")),
                 name="orders_total_is_sum",
             ),
+            models.CheckConstraint(
+                condition=Q(tracking_number="") | ~Q(carrier=""),
+                name="orders_tracking_number_has_a_carrier",
+                violation_error_message="A tracking number needs the carrier it belongs to.",
+            ),
         ]
 
     def __str__(self):
@@ -164,6 +237,28 @@ class Order(models.Model):
     @property
     def is_cancellable(self):
         return self.status in (self.Status.PENDING, self.Status.PAID)
+
+
+class OrderItemQuerySet(models.QuerySet):
+    def purchased(self):
+        """Lines of orders that are paid (or shipped, or delivered): a purchase, which a pending
+        order that may still be cancelled is not."""
+        return self.filter(order__status__in=PURCHASE_STATUSES)
+
+    def best_sellers(self, since, limit):
+        """The products sold most (units) in orders placed from `since` and not cancelled:
+        [{"product_id", "name", "units", "revenue"}], under the product's current name."""
+        return (
+            self.filter(order__created_at__gte=since)
+            .exclude(order__status=OrderStatus.CANCELLED)
+            .exclude(product=None)
+            .values("product_id", name=F("product__name"))
+            .annotate(
+                units=Sum("quantity"),
+                revenue=Sum(F("unit_price") * F("quantity")),
+            )
+            .order_by("-units", "name")[:limit]
+        )
 
 
 class OrderItem(models.Model):
@@ -178,6 +273,8 @@ class OrderItem(models.Model):
     product_sku = models.CharField("SKU", max_length=64)
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+
+    objects = OrderItemQuerySet.as_manager()
 
     class Meta:
         db_table = "order_items"
@@ -200,3 +297,52 @@ class OrderItem(models.Model):
     @property
     def line_total(self):
         return self.unit_price * self.quantity
+
+
+class AddressQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The user's saved addresses, the one used last first."""
+        return self.filter(user=user).order_by("-last_used_at", "-pk")
+
+
+class Address(models.Model):
+    """A shipping address a shopper saved to their account, to pick at checkout."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="addresses"
+    )
+    name = models.CharField("full name", max_length=200, validators=[no_control_characters])
+    address = models.CharField(
+        "street and number", max_length=300, validators=[no_control_characters]
+    )
+    postal_code = models.CharField("postal code", max_length=20, validators=[no_control_characters])
+    city = models.CharField(max_length=100, validators=[no_control_characters])
+    country = CountryField(blank_label="Choose a country")
+    phone = models.CharField(max_length=32, blank=True, validators=[validate_phone])
+    last_used_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AddressQuerySet.as_manager()
+
+    class Meta:
+        db_table = "addresses"
+        verbose_name_plural = "addresses"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(name="")
+                & ~Q(address="")
+                & ~Q(postal_code="")
+                & ~Q(city="")
+                & ~Q(country=""),
+                name="addresses_required_fields_not_empty",
+            ),
+            # Saving the same address at two checkouts keeps one row.
+            models.UniqueConstraint(
+                fields=["user", "name", "address", "postal_code", "city", "country", "phone"],
+                name="addresses_unique_per_user",
+            ),
+        ]
+
+    def __str__(self):
+        return ", ".join(
+            part for part in (self.name, self.address, self.city, self.country.name) if part
+        )

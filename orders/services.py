@@ -4,17 +4,21 @@ their rules. Prices, totals and stock always come from the database, never from 
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from functools import partial
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.template.loader import render_to_string
+from django.utils import timezone
 
-from catalog.models import Product
+from catalog.models import Product, StockMovement
 
-from .models import Cart, CartItem, Order, OrderItem
+from .models import Address, Cart, CartItem, Order, OrderItem
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +47,15 @@ class OutOfStock(CartError):
 
 class EmptyCart(CartError):
     """There is nothing in the cart to order."""
+
+
+class TooManyOrders(CartError):
+    """The account placed settings.MAX_ORDERS_PER_HOUR orders in the last hour already."""
+
+
+# Sent inside the cancelling transaction, with `order`: what relied on the order (a review of
+# a purchase) goes with it, or the cancellation does not happen.
+order_cancelled = Signal()
 
 
 def shipping_cost_for(subtotal: Decimal) -> Decimal:
@@ -145,6 +158,63 @@ class ShippingDetails:
     postal_code: str
     city: str
     country: str
+    phone: str = ""
+
+    @classmethod
+    def to_address(cls, address: Address, *, email: str) -> "ShippingDetails":
+        return cls(email=email, **{field: getattr(address, field) for field in ADDRESS_FIELDS})
+
+
+# What a saved address holds: the shipping details without the e-mail.
+ADDRESS_FIELDS = ["name", "address", "postal_code", "city", "country", "phone"]
+MAX_SAVED_ADDRESSES = 20
+ONE_HOUR = timedelta(hours=1)
+
+
+class AddressLimitReached(Exception):
+    """The account already keeps MAX_SAVED_ADDRESSES addresses."""
+
+
+def save_address(*, user, details: dict) -> Address:
+    """Keep an address on the user's account, marked as the one used last; the same address
+    saved again is the same row (a unique constraint, also between two checkouts at once)."""
+    values = {field: details[field] for field in ADDRESS_FIELDS}
+    with transaction.atomic():
+        _lock_addresses_of(user.pk)
+        address = Address.objects.filter(user=user, **values).first()
+        if address is None:
+            if Address.objects.filter(user=user).count() >= MAX_SAVED_ADDRESSES:
+                raise AddressLimitReached(
+                    f"Your account keeps at most {MAX_SAVED_ADDRESSES} addresses; "
+                    "delete one you no longer use first."
+                )
+            return Address.objects.create(user=user, **values)
+    mark_address_used(address)
+    return address
+
+
+def update_address(address: Address, *, details: dict) -> Address:
+    """Change a saved address; changing it into another saved one merges the two."""
+    values = {field: details[field] for field in ADDRESS_FIELDS}
+    with transaction.atomic():
+        _lock_addresses_of(address.user_id)
+        twin = Address.objects.filter(user_id=address.user_id, **values).exclude(pk=address.pk)
+        twin = twin.first()
+        if twin is not None:
+            address.delete()
+            return twin
+        Address.objects.filter(pk=address.pk).update(**values)
+    return address
+
+
+def _lock_addresses_of(user_id) -> None:
+    """Serialize one user's address changes (two checkouts at once), so that the limit holds
+    and the same address is never inserted twice."""
+    list(get_user_model().objects.select_for_update().filter(pk=user_id).values_list("pk"))
+
+
+def mark_address_used(address: Address) -> None:
+    Address.objects.filter(pk=address.pk).update(last_used_at=timezone.now())
 
 
 def place_order(
@@ -177,6 +247,13 @@ def _place_order(*, user, shipping, checkout_token):
     items = list(cart.items.order_by("product_id")) if cart else []
     if not items:
         raise EmptyCart("Your cart is empty.")
+    # The cart's row lock serializes this user's checkouts, so the count below cannot race.
+    recent = Order.objects.for_user(user).filter(created_at__gte=timezone.now() - ONE_HOUR)
+    if recent.count() >= settings.MAX_ORDERS_PER_HOUR:
+        raise TooManyOrders(
+            f"You have placed {settings.MAX_ORDERS_PER_HOUR} orders in the last hour, the most "
+            "an account can; please wait a while before placing another. Your cart is kept."
+        )
 
     # Lock the products in primary-key order, as cancel_order does, so concurrent checkouts
     # and cancellations queue up instead of deadlocking.
@@ -184,7 +261,6 @@ def _place_order(*, user, shipping, checkout_token):
     products = {product.pk: product for product in products.order_by("pk")}
     for item in items:
         _refuse_beyond_stock(products[item.product_id], item.quantity)
-    Product.objects.change_stock({products[item.product_id]: -item.quantity for item in items})
 
     subtotal = sum((products[i.product_id].price * i.quantity for i in items), Decimal("0.00"))
     shipping_cost = shipping_cost_for(subtotal)
@@ -197,6 +273,7 @@ def _place_order(*, user, shipping, checkout_token):
         shipping_postal_code=shipping.postal_code,
         shipping_city=shipping.city,
         shipping_country=shipping.country,
+        shipping_phone=shipping.phone,
         subtotal=subtotal,
         shipping_cost=shipping_cost,
         total=subtotal + shipping_cost,
@@ -212,30 +289,53 @@ def _place_order(*, user, shipping, checkout_token):
         )
         for item in items
     )
+    Product.objects.change_stock(
+        {products[item.product_id]: -item.quantity for item in items},
+        reason=StockMovement.Reason.SOLD,
+        reference=order.number,
+    )
     cart.items.all().delete()
-    transaction.on_commit(partial(send_order_confirmation, order=order, items=order_items))
+    transaction.on_commit(
+        partial(send_order_email, order=order, about="confirmation", items=order_items)
+    )
     return order
 
 
-def send_order_confirmation(*, order: Order, items: list[OrderItem]) -> None:
-    """E-mail the shopper their order, as committed. Runs after commit; a mail failure is logged,
-    not raised, because the order stands either way."""
+# What the shopper hears about their order: the e-mail's subject and its template's name.
+ORDER_EMAILS = {
+    "confirmation": ("Your order {number}", "orders/email/order_confirmation.txt"),
+    "shipped": ("Your order {number} is on its way", "orders/email/order_shipped.txt"),
+    "cancelled": ("Your order {number} is cancelled", "orders/email/order_cancelled.txt"),
+}
+
+
+def send_order_email(*, order: Order, about: str, **context) -> None:
+    """E-mail the shopper about their order, as committed. Runs after commit; a mail failure is
+    logged, not raised, because the order stands either way."""
+    subject, template = ORDER_EMAILS[about]
     try:
         send_mail(
-            subject=f"Your order {order.number}",
-            message=render_to_string(
-                "orders/email/order_confirmation.txt", {"order": order, "items": items}
-            ),
+            subject=subject.format(number=order.number),
+            message=render_to_string(template, {"order": order, **context}),
             from_email=None,
             recipient_list=[order.email],
         )
     except Exception:
-        logger.exception("Could not send the confirmation of order id %s", order.pk)
+        logger.exception("Could not send the %s e-mail of order id %s", about, order.pk)
+
+
+def next_statuses(order: Order) -> list[Order.Status]:
+    """Where the order may go from its status, cancelling included (what staff are offered)."""
+    allowed = sorted(STATUS_TRANSITIONS[order.status], key=Order.Status.values.index)
+    return [*allowed, *([Order.Status.CANCELLED] if order.is_cancellable else [])]
 
 
 @transaction.atomic
-def change_order_status(*, order: Order, status: Order.Status) -> Order:
-    """Move an order forward (pending → paid → shipped → delivered)."""
+def change_order_status(
+    *, order: Order, status: Order.Status, carrier: str = "", tracking_number: str = ""
+) -> Order:
+    """Move an order forward (pending → paid → shipped → delivered). Shipping records the
+    carrier and tracking number, when known, and tells the shopper after commit."""
     locked = Order.objects.select_for_update().get(pk=order.pk)
     if status not in STATUS_TRANSITIONS[locked.status]:
         raise OrderStatusError(
@@ -243,7 +343,13 @@ def change_order_status(*, order: Order, status: Order.Status) -> Order:
             f"it cannot be marked {Order.Status(status).label.lower()}."
         )
     locked.status = status
-    locked.save(update_fields=["status", "updated_at"])
+    changed = ["status", "updated_at"]
+    if status == Order.Status.SHIPPED:
+        locked.carrier, locked.tracking_number = carrier, tracking_number
+        locked.shipped_at = timezone.now()
+        changed += ["carrier", "tracking_number", "shipped_at"]
+        transaction.on_commit(partial(send_order_email, order=locked, about="shipped"))
+    locked.save(update_fields=changed)
     return locked
 
 
@@ -265,7 +371,13 @@ def cancel_order(*, order: Order) -> Order:
         locked.items.filter(product__isnull=False).values_list("product_id", "quantity")
     )
     products = Product.objects.select_for_update().filter(pk__in=quantities).order_by("pk")
-    Product.objects.change_stock({product: quantities[product.pk] for product in products})
+    Product.objects.change_stock(
+        {product: quantities[product.pk] for product in products},
+        reason=StockMovement.Reason.CANCELLED,
+        reference=locked.number,
+    )
     locked.status = Order.Status.CANCELLED
     locked.save(update_fields=["status", "updated_at"])
+    order_cancelled.send(sender=Order, order=locked)
+    transaction.on_commit(partial(send_order_email, order=locked, about="cancelled"))
     return locked

@@ -15,4 +15,7 @@ urlpatterns = [
     # which PostgreSQL refuses in a query: a 500) from reaching the database; it is a 404.
     path("orders/<slug:number>/", views.OrderDetailView.as_view(), name="order-detail"),
     path("orders/<slug:number>/cancel/", views.order_cancel, name="order-cancel"),
+    path("account/addresses/add/", views.address_add, name="address-add"),
+    path("account/addresses/<int:pk>/edit/", views.address_edit, name="address-edit"),
+    path("account/addresses/<int:pk>/delete/", views.address_delete, name="address-delete"),
 ]

@@ -12,8 +12,8 @@ from catalog.models import Product
 
 from . import services
 from .carts import current_cart, summarize_current_cart
-from .forms import CheckoutForm, QuantityForm
-from .models import Order
+from .forms import AddressForm, CheckoutForm, QuantityForm
+from .models import Address, Order
 
 SESSION_CHECKOUT_TOKEN = "checkout_token"  # noqa: S105 (a session key's name, not a secret)
 
@@ -104,54 +104,71 @@ class CheckoutView(LoginRequiredMixin, FormView):
             token = session[SESSION_CHECKOUT_TOKEN] = str(uuid.uuid4())
         return token
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "addresses": self.saved_addresses}
+
+    @cached_property
+    def saved_addresses(self):
+        return list(Address.objects.for_user(self.request.user))
+
+    @cached_property
+    def address_form(self):
+        data = self.request.POST if self.request.method == "POST" else None
+        return AddressForm(data, initial={"name": self.request.user.get_full_name()})
+
     def get_initial(self):
-        token = self.checkout_token()
-        user = self.request.user
-        initial = {"email": user.email, "name": user.get_full_name(), "checkout_token": token}
-        # A submitted form shows what was submitted, never these: no need to look them up.
-        last_order = (
-            Order.objects.for_user(user).order_by("-created_at").first()
-            if self.request.method == "GET"
-            else None
-        )
-        if last_order is not None:
-            initial.update(
-                name=last_order.shipping_name,
-                address=last_order.shipping_address,
-                postal_code=last_order.shipping_postal_code,
-                city=last_order.shipping_city,
-                country=last_order.shipping_country,
-            )
+        initial = {"checkout_token": self.checkout_token()}
+        # The address used last is picked; "A new address" when there is none.
+        if self.saved_addresses:
+            initial["saved_address"] = self.saved_addresses[0].pk
         return initial
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(cart=self.cart, **kwargs)
+        return super().get_context_data(cart=self.cart, address_form=self.address_form, **kwargs)
 
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
     def form_valid(self, form):
         data = form.cleaned_data
-        shipping = services.ShippingDetails(
-            email=data["email"],
-            name=data["name"],
-            address=data["address"],
-            postal_code=data["postal_code"],
-            city=data["city"],
-            country=data["country"],
-        )
+        saved_address = data["saved_address"]
+        if saved_address is None and not self.address_form.is_valid():
+            return self.form_invalid(form)
+        email = self.request.user.email
+        if not email:
+            form.add_error(None, "Your account has no e-mail address to confirm the order to.")
+            return self.form_invalid(form)
+        if saved_address is not None:
+            shipping = services.ShippingDetails.to_address(saved_address, email=email)
+        else:
+            shipping = services.ShippingDetails(email=email, **self.address_form.cleaned_data)
         try:
             order, created = services.place_order(
                 user=self.request.user, shipping=shipping, checkout_token=data["checkout_token"]
             )
+        except services.TooManyOrders as error:
+            form.add_error(None, str(error))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
         except services.CartError as error:
             messages.error(self.request, str(error))
             return redirect("orders:cart")
         if created:
             messages.success(self.request, f"Thank you! Your order {order.number} is placed.")
+            self.remember_address(saved_address, data["save_address"])
         else:
             messages.info(self.request, f"Your order {order.number} was already placed.")
         return redirect(order)
+
+    def remember_address(self, saved_address, save_new):
+        if saved_address is not None:
+            services.mark_address_used(saved_address)
+        elif save_new:
+            try:
+                services.save_address(
+                    user=self.request.user, details=self.address_form.cleaned_data
+                )
+            except services.AddressLimitReached as error:
+                messages.info(self.request, f"The address was not saved. {error}")
 
 
 class OrderListView(LoginRequiredMixin, ListView):
@@ -187,3 +204,43 @@ def order_cancel(request, number):
     else:
         messages.success(request, f"Order {order.number} is cancelled.")
     return redirect(order)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def address_add(request):
+    form = AddressForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_address(user=request.user, details=form.cleaned_data)
+        except services.AddressLimitReached as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "The address is saved.")
+            return redirect("accounts:account")
+    status = 400 if form.is_bound else 200
+    return render(request, "orders/address_form.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def address_edit(request, pk):
+    # Another shopper's address is a 404, as if it did not exist.
+    address = get_object_or_404(Address.objects.for_user(request.user), pk=pk)
+    form = AddressForm(request.POST or None, instance=address)
+    if request.method == "POST" and form.is_valid():
+        services.update_address(address, details=form.cleaned_data)
+        messages.success(request, "The address is changed.")
+        return redirect("accounts:account")
+    status = 400 if form.is_bound else 200
+    context = {"form": form, "address": address}
+    return render(request, "orders/address_form.html", context, status=status)
+
+
+@login_required
+@require_POST
+def address_delete(request, pk):
+    address = get_object_or_404(Address.objects.for_user(request.user), pk=pk)
+    address.delete()
+    messages.success(request, f"Deleted the address {address}.")
+    return redirect("accounts:account")

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils.text import Truncator
 
 from . import services
 from .models import Review
@@ -6,13 +7,21 @@ from .models import Review
 
 @admin.register(Review)
 class ReviewAdmin(admin.ModelAdmin):
-    list_display = ["title", "product", "user", "rating", "status", "created_at"]
+    list_display = ["title", "text", "product", "user", "rating", "status", "created_at"]
     list_filter = ["status", "rating", "created_at"]
     list_select_related = ["product", "user"]
     search_fields = ["title", "body", "product__name", "user__email"]
-    autocomplete_fields = ["product", "user"]
-    readonly_fields = ["status", "created_at"]
+    # A review's author, product and rating are the shopper's; staff moderate, not rewrite.
+    readonly_fields = ["product", "user", "rating", "status", "created_at"]
     actions = ["approve", "reject"]
+
+    @admin.display(description="Review")
+    def text(self, review):
+        return Truncator(review.body).chars(200)
+
+    def has_add_permission(self, request):
+        # A review is a shopper's account of a purchase: only shoppers who bought write one.
+        return False
 
     @admin.action(description="Approve selected reviews", permissions=["change"])
     def approve(self, request, queryset):
@@ -23,12 +32,6 @@ class ReviewAdmin(admin.ModelAdmin):
     def reject(self, request, queryset):
         changed = services.set_review_status(reviews=queryset, status=Review.Status.REJECTED)
         self.message_user(request, f"{changed} review(s) rejected.", messages.SUCCESS)
-
-    def get_readonly_fields(self, request, obj=None):
-        # A review's author, product and rating are the shopper's; staff moderate, not rewrite.
-        if obj is None:
-            return self.readonly_fields
-        return [*self.readonly_fields, "product", "user", "rating"]
 
     def delete_model(self, request, obj):
         services.delete_reviews(reviews=[obj])

@@ -54,12 +54,21 @@ class ReviewNotAllowed(Exception):
 
 
 def has_purchased(*, user, product: Product | int) -> bool:
-    """A verified purchase: the product is in one of the user's orders that was not cancelled."""
-    return (
-        OrderItem.objects.filter(order__user=user, product=product)
-        .exclude(order__status=Order.Status.CANCELLED)
-        .exists()
-    )
+    """A verified purchase: the product is in one of the user's paid (or later) orders."""
+    return OrderItem.objects.purchased().filter(order__user=user, product=product).exists()
+
+
+def withdraw_reviews_of_cancelled_purchase(*, order: Order) -> None:
+    """A review that relied on this order, now cancelled, goes: unless another purchase of the
+    product stands behind it."""
+    products = order.items.exclude(product=None).values_list("product_id", flat=True)
+    unbacked = [
+        review
+        for review in Review.objects.filter(user=order.user_id, product__in=products)
+        if not has_purchased(user=order.user_id, product=review.product_id)
+    ]
+    if unbacked:
+        delete_reviews(reviews=unbacked)
 
 
 @transaction.atomic
@@ -70,7 +79,9 @@ def submit_review(*, user, product: Product, rating: int, title: str, body: str)
     published at once and counts in the product's rating.
     """
     if not has_purchased(user=user, product=product):
-        raise ReviewNotAllowed("Only shoppers who ordered this product can review it.")
+        raise ReviewNotAllowed(
+            "Only shoppers who bought this product (a paid order) can review it."
+        )
     status = Review.Status.PENDING if settings.REVIEWS_REQUIRE_APPROVAL else Review.Status.APPROVED
     try:
         with transaction.atomic():

@@ -21,6 +21,12 @@ def _plain_static_files(settings):
 
 
 @pytest.fixture(autouse=True)
+def _media_in_a_temporary_directory(settings, tmp_path_factory):
+    """Uploaded and seeded pictures go to the test run's own directory, not the checkout's."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """PBKDF2's deliberate slowness is for real passwords, not for factories."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

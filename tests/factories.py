@@ -3,7 +3,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from catalog.models import Category, Product
+from catalog.models import Category, Product, ProductImage, StockMovement
 from orders.models import Cart, CartItem, Order, OrderItem
 from orders.services import ShippingDetails
 from reviews.models import Review
@@ -30,6 +30,7 @@ class CategoryFactory(factory.django.DjangoModelFactory):
 class ProductFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Product
+        skip_postgeneration_save = True  # the hook below writes a movement, not the product
 
     category = factory.SubFactory(CategoryFactory)
     name = factory.Sequence(lambda n: f"Product {n}")
@@ -38,6 +39,27 @@ class ProductFactory(factory.django.DjangoModelFactory):
     description = "A fine product."
     price = Decimal("10.00")
     stock = 10
+
+    @factory.post_generation
+    def opening_balance(product, create, extracted, **kwargs):
+        """The stock's first movement, as the migration and seed_demo write one: the ledger
+        (catalog.StockMovement) sums to the product's stock from the start."""
+        if create and product.stock:
+            StockMovement.objects.create(
+                product=product, change=product.stock, reason=StockMovement.Reason.COUNTED
+            )
+
+
+class ProductImageFactory(factory.django.DjangoModelFactory):
+    """A picture with a real image file (its renditions are made when it is saved)."""
+
+    class Meta:
+        model = ProductImage
+
+    product = factory.SubFactory(ProductFactory)
+    image = factory.django.ImageField(width=1000, height=750, color="teal", format="JPEG")
+    alt_text = factory.LazyAttribute(lambda picture: f"{picture.product.name}, front view")
+    position = factory.Sequence(lambda n: n)
 
 
 class CartFactory(factory.django.DjangoModelFactory):
@@ -66,7 +88,7 @@ class OrderFactory(factory.django.DjangoModelFactory):
     shipping_address = "1 Analytical Street"
     shipping_postal_code = "10115"
     shipping_city = "Berlin"
-    shipping_country = "Germany"
+    shipping_country = "DE"
     subtotal = Decimal("20.00")
     shipping_cost = Decimal("0.00")
     total = Decimal("20.00")
@@ -102,5 +124,5 @@ SHIPPING = ShippingDetails(
     address="1 Analytical Street",
     postal_code="10115",
     city="Berlin",
-    country="Germany",
+    country="DE",
 )

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from catalog.models import Category, Product
+from catalog.models import Category, Product, StockMovement
 from orders.models import Cart, Order
 from reviews.models import Review
 from tests.factories import (
@@ -49,7 +49,9 @@ def test_every_changelist_loads_for_staff(staff_client, model):
 @pytest.mark.parametrize("model", REGISTERED_MODELS, ids=lambda model: model._meta.label)
 def test_every_add_page_loads_for_staff_unless_adding_is_not_allowed(staff_client, model):
     response = staff_client.get(admin_url(model, "add"))
-    expected = 403 if model is Order else 200  # orders come only from checkout
+    # Orders come only from checkout, reviews only from shoppers who bought the product, stock
+    # movements only from orders and the product's stock page.
+    expected = 403 if model in (Order, Review, StockMovement) else 200
     assert response.status_code == expected
 
 
@@ -167,3 +169,18 @@ def test_admin_is_closed_to_shoppers(client):
     response = client.get(admin_url(Category, "changelist"))
     assert response.status_code == 302
     assert Cart.objects.count() == 0
+
+
+def test_the_review_list_shows_what_the_review_says(staff_client):
+    ReviewFactory(body="The lamp's brass darkens nicely over the months.")
+    content = staff_client.get(admin_url(Review, "changelist")).content.decode()
+    assert "The lamp&#x27;s brass darkens nicely over the months." in content
+
+
+def test_the_cart_admin_never_shows_a_session_key(staff_client):
+    cart = CartItemFactory(cart__session_key="k" * 32, cart__user=None).cart
+    pages = [admin_url(Cart, "changelist"), admin_url(Cart, "change", cart.pk)]
+    for url in pages:
+        assert "k" * 32 not in staff_client.get(url).content.decode()
+    found = staff_client.get(admin_url(Cart, "changelist"), {"q": "k" * 32}).context["cl"]
+    assert list(found.result_list) == []

@@ -24,7 +24,13 @@ from catalog import rendering
 from catalog.models import Category, Product
 from orders import services
 from orders.models import Cart, CartItem
-from tests.factories import SHIPPING, CategoryFactory, ProductFactory, UserFactory
+from tests.factories import (
+    SHIPPING,
+    CategoryFactory,
+    ProductFactory,
+    ProductImageFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -67,7 +73,7 @@ def test_a_memoized_card_is_the_template_s_own_html(settings):
         ProductFactory(name="Plain lamp", price=Decimal("10.00"), stock=50),
         ProductFactory(name="Low lamp", stock=3, rating_average=Decimal("4.50"), rating_count=2),
         ProductFactory(name="Gone lamp", stock=0),
-        ProductFactory(name="Pictured <lamp>", image="products/lamp.jpg"),
+        ProductImageFactory(product__name="Pictured <lamp>").product,
     ]
     included = engines["django"].from_string(
         '{% for product in products %}{% include "catalog/product_card.html" %}{% endfor %}'
@@ -91,6 +97,7 @@ def test_equal_decimals_that_print_differently_are_not_confused():
 
 
 def test_a_price_and_stock_changed_by_staff_in_the_admin_show_at_once(client):
+    """The price on the product's page, the stock through its stock page (a count of 0)."""
     product = ProductFactory(name="Oak lamp", price=Decimal("20.00"), stock=10)
     assert "€20.00" in card_of(page(client), product)  # memo warm
     assert "€20.00" in page(client, "/")
@@ -98,10 +105,13 @@ def test_a_price_and_stock_changed_by_staff_in_the_admin_show_at_once(client):
     staff.force_login(UserFactory(is_staff=True, is_superuser=True))
     form = {
         "category": product.category_id, "name": product.name, "slug": product.slug,
-        "sku": product.sku, "description": product.description, "price": "18.50", "stock": "0",
-        "is_active": "on", "image": "",
+        "sku": product.sku, "description": product.description, "price": "18.50",
+        "is_active": "on", "images-TOTAL_FORMS": "0", "images-INITIAL_FORMS": "0",
     }  # fmt: skip
     response = staff.post(reverse("admin:catalog_product_change", args=[product.pk]), form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    counted = {"reason": "counted", "quantity": "0"}
+    response = staff.post(reverse("admin:catalog_product_stock", args=[product.pk]), counted)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert "€18.50" in card_of(page(client), product)
     assert "Out of stock" in card_of(page(client), product)

@@ -168,16 +168,21 @@ def screenshot(page: Page, screenshots_dir: Path | None) -> Callable[..., Path |
 
     The image is the top SCREENSHOT_WIDTH x SCREENSHOT_HEIGHT of the page (the viewport is
     resized for the shot and restored), recompressed to stay under about 200 KB. Pass
-    `target=` to photograph another page than the `page` fixture's.
+    `target=` to photograph another page than the `page` fixture's, `size=` for another
+    viewport (a phone's).
     """
 
-    def take(name: str, target: Page | None = None) -> Path | None:
+    def take(
+        name: str, target: Page | None = None, size: dict[str, int] | None = None
+    ) -> Path | None:
         if screenshots_dir is None:
             return None
         shot_page = target or page
         path = screenshots_dir / safe_filename(name)
         original_size = shot_page.viewport_size
-        shot_page.set_viewport_size({"width": SCREENSHOT_WIDTH, "height": SCREENSHOT_HEIGHT})
+        shot_page.set_viewport_size(
+            size or {"width": SCREENSHOT_WIDTH, "height": SCREENSHOT_HEIGHT}
+        )
         try:
             shot_page.screenshot(path=path, animations="disabled", caret="hide")
         finally:

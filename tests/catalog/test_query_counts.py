@@ -18,7 +18,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from catalog.models import Product
+from catalog.models import Product, ProductImage
 from reviews.models import Review
 from reviews.services import refresh_product_ratings
 from tests.factories import (
@@ -31,29 +31,31 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# page: (URL, budget). A search that finds nothing runs two more queries to forgive a typo: the
-# count of similar names, and the corrected words the page names (catalog.spelling). Only
-# PostgreSQL forgives typos (TYPO_PAGE).
+# page: (URL, budget). A search on the listing runs one more query, for the categories named
+# like it (Category.objects.matching, at most five). A search that finds nothing runs two more
+# to forgive a typo: the count of similar names, and the corrected words the page names
+# (catalog.spelling). Only PostgreSQL forgives typos (TYPO_PAGE). Each list of products loads
+# its pictures in one more query (prefetched: ProductQuerySet.for_listing), the product page too.
 TYPO_PAGE = "listing, search with a typo"
 PAGES = {
-    "home": ("/", 3),
-    "listing": ("/products/", 3),
-    "listing, search": ("/products/?q=headphones", 3),
-    TYPO_PAGE: ("/products/?q=headphnes", 5),
+    "home": ("/", 3 + 2),  # + the pictures of each shelf
+    "listing": ("/products/", 3 + 1),  # + the page's pictures, here and below
+    "listing, search": ("/products/?q=headphones", 4 + 1),
+    TYPO_PAGE: ("/products/?q=headphnes", 6 + 1),
     "listing, filters": (
         "/products/?category=audio&min_price=1&max_price=900&in_stock=1&sort=-price",
-        3,
+        3 + 1,
     ),
     "listing, search and filters, page 2": (
         "/products/?q=headphones&category=audio&sort=rating&page=2",
-        3,
+        4 + 1,
     ),
-    "category": ("/categories/audio/", 3),
+    "category": ("/categories/audio/", 3 + 1),
     "category, search and filters": (
         "/categories/audio/?q=headphones&in_stock=on&min_price=1&sort=price",
-        3,
+        3 + 1,
     ),
-    "product": ("/products/studio-headphones/", 3),
+    "product": ("/products/studio-headphones/", 3 + 1),
 }
 
 
@@ -67,10 +69,26 @@ def small_catalog():
     ProductFactory(name="Walnut lamp", category=lighting)
     ReviewFactory(product=studio, status=Review.Status.APPROVED)
     refresh_product_ratings(product_ids=[studio.pk])
+    ProductImage.objects.bulk_create([picture(studio, 0), picture(studio, 1)])
+
+
+def picture(product, position):
+    """A picture row with its renditions, as saving an upload leaves it (no file: pages never
+    open one)."""
+    stem = f"products/{product.slug}-{position}"
+    return ProductImage(
+        product=product,
+        image=f"{stem}.jpg",
+        alt_text=f"{product.name}, view {position + 1}",
+        position=position,
+        width=1200,
+        height=900,
+        renditions={str(width): f"{stem}-{width}w.webp" for width in (160, 320, 640, 960)},
+    )
 
 
 def grow_to_a_large_catalog():
-    """200 more products across a two-level tree, a third with pictures, and reviews."""
+    """200 more products across a two-level tree, a third with 1-4 pictures, and reviews."""
     audio_children = list(
         Product.objects.get(slug="studio-headphones").category.parent.children.all()
     )
@@ -87,9 +105,14 @@ def grow_to_a_large_catalog():
             description="Made to last; headphones and speakers sound better with it.",
             price=Decimal(5 + number),
             stock=number % 7,
-            image=f"products/model-{number}.jpg" if number % 3 == 0 else "",
         )
         for number in range(200)
+    )
+    ProductImage.objects.bulk_create(
+        picture(product, position)
+        for number, product in enumerate(products)
+        if number % 3 == 0
+        for position in range(1 + number % 4)
     )
     shoppers = get_user_model().objects.bulk_create(
         get_user_model()(

@@ -51,7 +51,7 @@ user = get_user_model().objects.create_user(
 )
 shipping = ShippingDetails(
     email=user.email, name="Ada Lovelace", address="1 Analytical Street", postal_code="10115",
-    city="Berlin", country="Germany",
+    city="Berlin", country="DE",
 )
 products = list(Product.objects.filter(stock__gte=5).order_by("pk")[:5])
 numbers = []

@@ -59,3 +59,26 @@ def test_no_access_is_the_shops_403_page_with_the_reason(client, settings):
     content = response.content.decode()
     assert "Your account has no access to the administration." in content
     assert 'class="site-header"' in content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "url", "data"),
+    [
+        ("get", "/products/", {"q": "lamp\x00"}),
+        ("get", "/products/", {"category\x00": "x"}),
+        ("get", "/admin/orders/order/", {"status__exact": "\x00"}),
+        ("get", "/admin/autocomplete/", {"term": "\x00", "app_label": "catalog"}),
+        ("post", "/checkout/", {"name": "Ada\x00Lovelace"}),
+    ],
+)
+def test_a_nul_byte_anywhere_is_a_400_with_the_shops_page(staff_client, method, url, data):
+    response = getattr(staff_client, method)(url, data)
+    assert response.status_code == 400
+    assert "Bad request" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_nul_byte_in_the_path_is_refused_before_the_database(client):
+    assert client.get("/orders/AB%00CD/").status_code in (400, 404)
+    assert client.get("/products/lamp%00/").status_code in (400, 404)

@@ -18,7 +18,13 @@ from hypothesis import strategies as st
 
 from catalog.models import Category, Product
 from tests.factories import CategoryFactory, ProductFactory
-from tests.faults.generated import assert_not_server_error, encode, example, params
+from tests.faults.generated import (
+    assert_not_server_error,
+    carries_nul,
+    encode,
+    example,
+    params,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +86,12 @@ def subtree(category: Category) -> set[int]:
 
 def check_listing(response, products, category=None):
     """The page's products obey the filters the page applied; without a search, they are
-    exactly the products that match, in pages of 24."""
+    exactly the products that match, in pages of 24. Any query string gives a page, except one
+    carrying a NUL, which PostgreSQL cannot take: a 400 (ecommerce.errors.RefuseNulBytes)."""
+    if carries_nul(response.wsgi_request.GET):
+        assert response.status_code == 400, response.status_code
+        event("refused: a NUL")
+        return
     assert response.status_code == 200, response.status_code
     view = response.context["view"]
     filters = view.filter_form.filters

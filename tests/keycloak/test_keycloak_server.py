@@ -25,6 +25,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from tests.keycloak.conftest import SMTP_FROM
 from tests.support.keycloak import REALM_FILE, KeycloakServer, dist_dir
 
 REALM = json.loads(REALM_FILE.read_text())
@@ -36,6 +37,13 @@ COMMITTED_REDIRECT_URIS = [
 COMMITTED_POST_LOGOUT_URIS = ["http://127.0.0.1:8000/", "http://localhost:8000/"]
 # What a test adds, as the shop's tests add their live server's callback (random port).
 TEST_REDIRECT_URI = "http://127.0.0.1:8765/oidc/callback/"
+PASSWORD_POLICY = [
+    "length(12)",
+    "maxLength(128)",
+    "notUsername",
+    "notEmail",
+    "passwordHistory(3)",
+]
 EXPECTED_ROLES = {
     "shopper": set(),
     "staff": {"shop-staff"},
@@ -60,6 +68,29 @@ def test_realm_file_has_exact_local_uris_and_local_only_secrets() -> None:
     for user in REALM["users"]:
         assert [c["temporary"] for c in user["credentials"]] == [False]
         assert user["credentials"][0]["value"].endswith("-local-only")
+
+
+def test_realm_file_lets_shoppers_join_and_recover_safely() -> None:
+    assert REALM["registrationAllowed"] is True
+    assert REALM["registrationEmailAsUsername"] is True
+    assert REALM["loginWithEmailAllowed"] is True
+    assert REALM["duplicateEmailsAllowed"] is False
+    assert REALM["resetPasswordAllowed"] is True
+    assert REALM["verifyEmail"] is True
+    assert set(REALM["passwordPolicy"].split(" and ")) == set(PASSWORD_POLICY)
+    assert REALM["bruteForceProtected"] is True
+    assert REALM["permanentLockout"] is False
+    assert REALM["failureFactor"] == 10
+    assert REALM["maxFailureWaitSeconds"] == 900
+
+
+def test_realm_file_takes_the_smtp_server_from_the_environment() -> None:
+    smtp = REALM["smtpServer"]
+
+    assert smtp["host"] == "${KEYCLOAK_SMTP_HOST:127.0.0.1}"
+    assert smtp["port"] == "${KEYCLOAK_SMTP_PORT:1025}"
+    assert smtp["from"].startswith("${KEYCLOAK_SMTP_FROM:")
+    assert "password" not in smtp  # the local realm sends without authentication
 
 
 # --- the running server ------------------------------------------------------------------------
@@ -245,10 +276,76 @@ def test_demo_users_exist_with_their_roles(keycloak: KeycloakServer, username: s
     assert user["enabled"] is True
     assert user["emailVerified"] is True
     assert user["email"] == f"{username}@example.com"
+    assert user["username"] == user["email"]  # e-mail as username
     assert user["firstName"]
     assert user["lastName"]
     assert not user.get("requiredActions")
     assert keycloak.realm_roles(username) == {"default-roles-shop", *EXPECTED_ROLES[username]}
+
+
+def test_realm_on_the_server_has_registration_reset_policy_and_brute_force(
+    keycloak: KeycloakServer,
+) -> None:
+    realm = keycloak.admin("GET", "")
+
+    assert realm["registrationAllowed"] is True
+    assert realm["registrationEmailAsUsername"] is True
+    assert realm["resetPasswordAllowed"] is True
+    assert realm["verifyEmail"] is True
+    assert set(realm["passwordPolicy"].split(" and ")) == set(PASSWORD_POLICY)
+    assert realm["bruteForceProtected"] is True
+    assert realm["permanentLockout"] is False
+    assert realm["failureFactor"] == 10
+
+
+def test_realm_on_the_server_sends_mail_through_the_smtp_server_of_its_environment(
+    keycloak: KeycloakServer, smtp
+) -> None:
+    configured = keycloak.admin("GET", "")["smtpServer"]
+
+    assert configured["host"] == smtp.host
+    assert configured["port"] == str(smtp.port)
+    assert configured["from"] == SMTP_FROM
+    assert "${" not in json.dumps(configured)
+
+
+def _authorization_page(keycloak: KeycloakServer, **extra: str) -> _Authorization:
+    """What Keycloak shows for an authorization request of the shop (PKCE S256)."""
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    query = {
+        "client_id": keycloak.client_id,
+        "response_type": "code",
+        "scope": "openid",
+        "redirect_uri": COMMITTED_REDIRECT_URIS[0],
+        "state": secrets.token_urlsafe(8),
+        "code_challenge": challenge.rstrip(b"=").decode(),
+        "code_challenge_method": "S256",
+        **extra,
+    }
+    auth_endpoint = f"{keycloak.issuer}/protocol/openid-connect/auth"
+    return _Browser().open(f"{auth_endpoint}?{urllib.parse.urlencode(query)}")
+
+
+def test_the_login_page_offers_registration_and_password_reset(keycloak: KeycloakServer) -> None:
+    page = _authorization_page(keycloak)
+
+    assert page.status == 200
+    assert "/login-actions/registration" in page.page
+    assert "/login-actions/reset-credentials" in page.page
+
+
+def test_prompt_create_opens_the_registration_form(keycloak: KeycloakServer) -> None:
+    """What the shop's "Create account" asks for (accounts.oidc.registration_url)."""
+    page = _authorization_page(keycloak, prompt="create")
+
+    assert page.status == 200
+    assert 'id="kc-register-form"' in page.page
+    assert 'name="email"' in page.page
+    assert 'name="username"' not in page.page  # the e-mail address is the username
+    # With e-mail verification on, Keycloak 26 asks for the password only after the address is
+    # verified (the registration flow's default): no password on this form.
+    assert 'name="password"' not in page.page
 
 
 def test_keycloak_keeps_its_tables_in_the_keycloak_database(keycloak: KeycloakServer) -> None:
@@ -284,7 +381,7 @@ def test_sign_in_with_pkce_gives_tokens_for_the_storefront(keycloak: KeycloakSer
     assert id_token["iss"] == keycloak.issuer
     assert id_token["aud"] == "storefront"
     assert id_token["sub"] == keycloak.user("staff")["id"]
-    assert id_token["preferred_username"] == "staff"
+    assert id_token["preferred_username"] == "staff@example.com"
     assert id_token["email"] == "staff@example.com"
     assert "shop-staff" in id_token["roles"]
     assert "storefront" in access_token["aud"]

@@ -31,6 +31,14 @@ SHOP_HOST = "shop.realm-test.example"
 SHOP_URL = f"https://{SHOP_HOST}"
 SECRET_ENV = "STOREFRONT_CLIENT_SECRET"
 PLACEHOLDER = "${" + SECRET_ENV + "}"
+# What an ECS task of modules/keycloak_service puts in Keycloak's environment for the relay.
+SMTP_ENVIRONMENT = {
+    "KEYCLOAK_SMTP_HOST": "email-smtp.eu-central-1.amazonaws.com",
+    "KEYCLOAK_SMTP_PORT": "587",
+    "KEYCLOAK_SMTP_FROM": "no-reply@shop.realm-test.example",
+    "KEYCLOAK_SMTP_USER": "AKIAEXAMPLESMTPUSER",
+    "KEYCLOAK_SMTP_PASSWORD": "smtp-password-from-secrets-manager",
+}
 # A database of its own: the session's Keycloak (the other tests) keeps `keycloak`.
 DATABASE_NAME = "keycloak_production_realm"
 
@@ -79,7 +87,7 @@ def production_keycloak(realm_file: Path, client_secret: str) -> Iterator[Keyclo
     with keycloak_for_tests(
         database_name=DATABASE_NAME,
         realm_file=realm_file,
-        environment={SECRET_ENV: client_secret},
+        environment={SECRET_ENV: client_secret, **SMTP_ENVIRONMENT},
     ) as server:
         yield server
 
@@ -98,6 +106,19 @@ def test_rendered_realm_carries_the_placeholder_not_a_secret(realm_file: Path) -
 
     assert "users" not in realm
     assert [c["secret"] for c in clients] == [PLACEHOLDER]
+
+
+def test_rendered_realm_sends_mail_through_an_authenticated_starttls_relay_from_the_environment(
+    realm_file: Path,
+) -> None:
+    smtp = json.loads(realm_file.read_text())["smtpServer"]
+
+    assert smtp["host"] == "${KEYCLOAK_SMTP_HOST}"
+    assert smtp["port"] == "${KEYCLOAK_SMTP_PORT}"
+    assert smtp["from"] == "${KEYCLOAK_SMTP_FROM}"
+    assert smtp["user"] == "${KEYCLOAK_SMTP_USER}"
+    assert smtp["password"] == "${KEYCLOAK_SMTP_PASSWORD}"
+    assert (smtp["auth"], smtp["starttls"], smtp["ssl"]) == ("true", "true", "false")
 
 
 # --- the realm Keycloak imported ---------------------------------------------------------------
@@ -165,3 +186,32 @@ def test_plain_http_sign_in_is_refused(production_keycloak: KeycloakServer) -> N
         urllib.request.urlopen(url, timeout=30)  # noqa: S310
 
     assert "HTTPS required" in refused.value.read().decode(errors="replace")
+
+
+def test_realm_lets_shoppers_register_and_reset_with_a_policy_and_brute_force_detection(
+    production_keycloak: KeycloakServer,
+) -> None:
+    realm = production_keycloak.admin("GET", "")
+
+    assert realm["registrationAllowed"] is True
+    assert realm["registrationEmailAsUsername"] is True
+    assert realm["loginWithEmailAllowed"] is True
+    assert realm["resetPasswordAllowed"] is True
+    assert realm["verifyEmail"] is True
+    assert "length(12)" in realm["passwordPolicy"]
+    assert "notEmail" in realm["passwordPolicy"]
+    assert realm["bruteForceProtected"] is True
+    assert realm["permanentLockout"] is False
+
+
+def test_smtp_settings_are_the_environment_values_not_the_placeholders(
+    production_keycloak: KeycloakServer,
+) -> None:
+    smtp = production_keycloak.admin("GET", "")["smtpServer"]
+
+    assert smtp["host"] == SMTP_ENVIRONMENT["KEYCLOAK_SMTP_HOST"]
+    assert smtp["port"] == SMTP_ENVIRONMENT["KEYCLOAK_SMTP_PORT"]
+    assert smtp["from"] == SMTP_ENVIRONMENT["KEYCLOAK_SMTP_FROM"]
+    assert smtp["user"] == SMTP_ENVIRONMENT["KEYCLOAK_SMTP_USER"]
+    assert (smtp["auth"], smtp["starttls"]) == ("true", "true")
+    assert "${" not in json.dumps(smtp)

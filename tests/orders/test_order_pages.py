@@ -3,7 +3,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from orders.models import Cart, Order
+from orders.models import Address, Cart, Order
 from tests.factories import (
     CartItemFactory,
     OrderFactory,
@@ -75,13 +75,23 @@ def test_shipped_orders_cannot_be_cancelled_by_the_shopper(client, shopper):
 def add_cart_lines_and_orders(user, count):
     cart, _ = Cart.objects.get_or_create(user=user)
     for _ in range(count):
-        CartItemFactory(cart=cart, product=ProductFactory(stock=50), quantity=2)
+        product = ProductFactory(stock=50)
+        CartItemFactory(cart=cart, product=product, quantity=2)
         OrderItemFactory.create_batch(3, order=OrderFactory(user=user))
+        Address.objects.create(
+            user=user,
+            name="Ada",
+            address=f"{product.pk} Main Street",
+            postal_code="1",
+            city="Berlin",
+            country="DE",
+        )
     return Order.objects.for_user(user).first()
 
 
 # Session, user, navigation, cart count (read with the cart on the cart and checkout pages),
-# and the page's own reads (checkout: whether an order has used the session's token already).
+# and the page's own reads (checkout: whether an order has used the session's token already,
+# and the saved addresses).
 QUERY_BUDGETS = {"cart": 5, "checkout": 7, "order-list": 7, "order-detail": 7}
 
 

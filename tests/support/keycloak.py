@@ -400,12 +400,13 @@ class DemoUser:
 
 
 def demo_users(realm_file: Path = REALM_FILE) -> dict[str, DemoUser]:
-    """The realm file's users by username."""
+    """The realm file's users by short name: the part of the username before any `@` (the realm
+    uses e-mail addresses as usernames: "shopper" is shopper@example.com)."""
     realm = json.loads(realm_file.read_text())
     users = {}
     for user in realm.get("users", []):
         passwords = [c["value"] for c in user.get("credentials", []) if c["type"] == "password"]
-        users[user["username"]] = DemoUser(
+        users[user["username"].split("@")[0]] = DemoUser(
             username=user["username"],
             email=user.get("email", ""),
             password=passwords[0] if passwords else "",
@@ -624,12 +625,34 @@ class KeycloakServer:
             self.admin("PUT", f"/clients/{client['id']}", client)
 
     def user(self, username: str) -> dict[str, Any]:
-        """A user's representation (exact username match)."""
+        """A user's representation (exact username match; a demo user's short name, such as
+        "shopper", stands for its username)."""
+        if username in self.demo_users:
+            username = self.demo_users[username].username
         query = urllib.parse.urlencode({"username": username, "exact": "true"})
         found = self.admin("GET", f"/users?{query}")
         if not found:
             raise KeycloakError(f"no user {username!r} in realm {self.realm!r}")
         return found[0]
+
+    def create_user(
+        self, email: str, password: str, *, first_name: str = "Test", last_name: str = "User"
+    ) -> dict[str, Any]:
+        """A new enabled user with a verified e-mail address as username and a password."""
+        self.admin(
+            "POST",
+            "/users",
+            {
+                "username": email,
+                "email": email,
+                "emailVerified": True,
+                "enabled": True,
+                "firstName": first_name,
+                "lastName": last_name,
+                "credentials": [{"type": "password", "value": password, "temporary": False}],
+            },
+        )
+        return self.user(email)
 
     def user_sessions(self, username: str) -> int:
         """How many active sessions the user has (0 after a complete sign-out)."""

@@ -14,13 +14,16 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.text import slugify
 from tqdm import tqdm
 
-from catalog.models import Category, Product
-from orders.models import Order, OrderItem
+from catalog import changes
+from catalog.models import Category, Product, ProductImage, StockMovement
+from demo.pictures import VIEWS, demo_picture, object_of
+from orders.models import Address, Order, OrderItem
 from orders.services import shipping_cost_for
 from reviews.models import Review
 from reviews.services import refresh_product_ratings
@@ -286,33 +289,33 @@ QUALITIES = [
     "backed by a two-year warranty",
 ]
 
-# The demo shoppers: they cannot sign in; they order and review the first products.
+# The demo shoppers (country: ISO 3166 code): they order and review the first products.
 DEMO_SHOPPERS = [
-    ("Anna", "Berg", "Berlin", "10115", "Germany"),
-    ("Lukas", "Meyer", "Hamburg", "20095", "Germany"),
-    ("Sofia", "Rossi", "Milan", "20121", "Italy"),
-    ("Mateo", "García", "Madrid", "28001", "Spain"),
-    ("Emma", "Jansen", "Utrecht", "3511", "Netherlands"),
-    ("Noah", "Peeters", "Ghent", "9000", "Belgium"),
-    ("Léa", "Martin", "Lyon", "69001", "France"),
-    ("Jakub", "Nowak", "Kraków", "31-001", "Poland"),
-    ("Ingrid", "Lund", "Aarhus", "8000", "Denmark"),
-    ("Elias", "Huber", "Vienna", "1010", "Austria"),
-    ("Chiara", "Bianchi", "Turin", "10121", "Italy"),
-    ("Oskar", "Nilsson", "Malmö", "211 20", "Sweden"),
-    ("Clara", "Schmidt", "Munich", "80331", "Germany"),
-    ("Hugo", "Dubois", "Bordeaux", "33000", "France"),
-    ("Maja", "Kowalska", "Gdańsk", "80-001", "Poland"),
-    ("Finn", "Weber", "Cologne", "50667", "Germany"),
-    ("Nora", "Virtanen", "Helsinki", "00100", "Finland"),
-    ("Tomás", "Silva", "Porto", "4000-001", "Portugal"),
-    ("Greta", "Keller", "Zurich", "8001", "Switzerland"),
-    ("Liam", "Murphy", "Dublin", "D02", "Ireland"),
-    ("Ella", "de Vries", "Amsterdam", "1011", "Netherlands"),
-    ("Jonas", "Fischer", "Leipzig", "04109", "Germany"),
-    ("Alba", "López", "Valencia", "46001", "Spain"),
-    ("Theo", "Wagner", "Graz", "8010", "Austria"),
-    ("Freya", "Olsen", "Oslo", "0150", "Norway"),
+    ("Anna", "Berg", "Berlin", "10115", "DE"),
+    ("Lukas", "Meyer", "Hamburg", "20095", "DE"),
+    ("Sofia", "Rossi", "Milan", "20121", "IT"),
+    ("Mateo", "García", "Madrid", "28001", "ES"),
+    ("Emma", "Jansen", "Utrecht", "3511", "NL"),
+    ("Noah", "Peeters", "Ghent", "9000", "BE"),
+    ("Léa", "Martin", "Lyon", "69001", "FR"),
+    ("Jakub", "Nowak", "Kraków", "31-001", "PL"),
+    ("Ingrid", "Lund", "Aarhus", "8000", "DK"),
+    ("Elias", "Huber", "Vienna", "1010", "AT"),
+    ("Chiara", "Bianchi", "Turin", "10121", "IT"),
+    ("Oskar", "Nilsson", "Malmö", "211 20", "SE"),
+    ("Clara", "Schmidt", "Munich", "80331", "DE"),
+    ("Hugo", "Dubois", "Bordeaux", "33000", "FR"),
+    ("Maja", "Kowalska", "Gdańsk", "80-001", "PL"),
+    ("Finn", "Weber", "Cologne", "50667", "DE"),
+    ("Nora", "Virtanen", "Helsinki", "00100", "FI"),
+    ("Tomás", "Silva", "Porto", "4000-001", "PT"),
+    ("Greta", "Keller", "Zurich", "8001", "CH"),
+    ("Liam", "Murphy", "Dublin", "D02", "IE"),
+    ("Ella", "de Vries", "Amsterdam", "1011", "NL"),
+    ("Jonas", "Fischer", "Leipzig", "04109", "DE"),
+    ("Alba", "López", "Valencia", "46001", "ES"),
+    ("Theo", "Wagner", "Graz", "8010", "AT"),
+    ("Freya", "Olsen", "Oslo", "0150", "NO"),
 ]
 STREETS = ["Lindenweg", "Market Street", "Via Roma", "Calle Mayor", "Kerkstraat", "Rue Haute"]
 # Orders and reviews cover only the first products, so that seeding 100,000 products costs no
@@ -336,6 +339,18 @@ REVIEWS = {
 }
 
 
+def demo_address(shopper_number):
+    """Demo shopper number N's shipping address (the fields of orders.models.Address)."""
+    first_name, last_name, city, postal_code, country = DEMO_SHOPPERS[shopper_number - 1]
+    return {
+        "name": f"{first_name} {last_name}",
+        "address": f"{STREETS[len(city) % len(STREETS)]} {len(last_name) + 3}",
+        "postal_code": postal_code,
+        "city": city,
+        "country": country,
+    }
+
+
 def demo_sku(index):
     return f"DEMO-{index:06d}"
 
@@ -350,6 +365,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, products, seed, **options):
+        self._drawn_pictures = {}
         if products < 0:
             raise CommandError("--products must be zero or more.")
         with transaction.atomic():
@@ -361,7 +377,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo catalog ready: {Category.objects.count()} categories, "
-                f"{Product.objects.count()} products, {Order.objects.count()} orders, "
+                f"{Product.objects.count()} products "
+                f"({ProductImage.objects.count()} pictures), {Order.objects.count()} orders, "
                 f"{Review.objects.count()} reviews."
             )
         )
@@ -383,32 +400,85 @@ class Command(BaseCommand):
     def _seed_products(self, rng, subcategories, count):
         with self._progress(total=count, unit="product", desc="Products") as progress:
             for start in range(0, count, BATCH_SIZE):
-                batch = [
-                    self._demo_product(rng, index, subcategories)
-                    for index in range(start + 1, min(start + BATCH_SIZE, count) + 1)
-                ]
+                batch, looks = [], {}
+                for index in range(start + 1, min(start + BATCH_SIZE, count) + 1):
+                    product, noun, variant = self._demo_product(rng, index, subcategories)
+                    batch.append(product)
+                    # 1-3 pictures, varying within each sub-category (index % len picks it).
+                    views = 1 + (index // len(subcategories)) % len(VIEWS)
+                    drawing = object_of(product.category.slug, noun)
+                    looks[product.sku] = (drawing, variant, views)
                 Product.objects.bulk_create(batch, ignore_conflicts=True)
+                self._seed_opening_stock([product.sku for product in batch])
+                self._seed_pictures(looks)
                 progress.update(len(batch))
+
+    def _seed_pictures(self, looks):
+        """Pictures for the products of `looks` ({sku: (drawing, variant, views)}) that have
+        none yet, each drawn once per drawing, variant and view (demo.pictures)."""
+        drawn = self._drawn_pictures
+        pictures = []
+        unpictured = Product.objects.filter(sku__in=looks, images__isnull=True)
+        for pk, sku, name in unpictured.values_list("pk", "sku", "name"):
+            drawing, variant, views = looks[sku]
+            for view in range(views):
+                key = (drawing, variant, view)
+                if key not in drawn:
+                    drawn[key] = demo_picture(default_storage, *key)
+                image, width, height, renditions = drawn[key]
+                pictures.append(
+                    ProductImage(
+                        product_id=pk,
+                        image=image,
+                        alt_text=f"{name}, {VIEWS[view]}",
+                        position=view,
+                        width=width,
+                        height=height,
+                        renditions=renditions,
+                    )
+                )
+        ProductImage.objects.bulk_create(pictures)
+        # Bulk inserts send no signal: pages of products that existed without pictures change.
+        changes.products_changed(Product.objects.filter(pk__in={p.product_id for p in pictures}))
 
     @staticmethod
     def _demo_product(rng, index, subcategories):
+        """The index-th demo product (unsaved), and the noun and variant its name carries."""
         category, product_range = subcategories[index % len(subcategories)]
         noun, (low, high) = rng.choice(list(product_range.nouns.items()))
-        name = f"{rng.choice(product_range.adjectives)} {rng.choice(product_range.variants)} {noun}"
+        adjective = rng.choice(product_range.adjectives)
+        variant = rng.choice(product_range.variants)
+        name = f"{adjective} {variant} {noun}"
         features = rng.sample(product_range.features, 2)
-        return Product(
-            category=category,
-            name=name,
-            slug=f"{slugify(name)}-{index}",
-            sku=demo_sku(index),
-            description=(
-                f"{features[0]} {features[1]} Like everything in our "
-                f"{category.name.lower()} range, it is {rng.choice(QUALITIES)}."
+        return (
+            Product(
+                category=category,
+                name=name,
+                slug=f"{slugify(name)}-{index}",
+                sku=demo_sku(index),
+                description=(
+                    f"{features[0]} {features[1]} Like everything in our "
+                    f"{category.name.lower()} range, it is {rng.choice(QUALITIES)}."
+                ),
+                price=Decimal(rng.randint(low, high))
+                + rng.choice([Decimal("0.00"), Decimal("0.50"), Decimal("0.90"), Decimal("0.95")]),
+                # Mostly well stocked; some running low, some sold out, as in a real shop.
+                stock=rng.choice([0, 1, 3, *range(5, 120, 5)]),
             ),
-            price=Decimal(rng.randint(low, high))
-            + rng.choice([Decimal("0.00"), Decimal("0.50"), Decimal("0.90"), Decimal("0.95")]),
-            # Mostly well stocked; some running low, some sold out, as in a real shop.
-            stock=rng.choice([0, 1, 3, *range(5, 120, 5)]),
+            noun,
+            variant,
+        )
+
+    @staticmethod
+    def _seed_opening_stock(skus):
+        """The demo stock's first movement, for the products that have none yet: a product's
+        stock is the sum of its movements (catalog.StockMovement)."""
+        unrecorded = Product.objects.filter(sku__in=skus, stock_movements__isnull=True)
+        StockMovement.objects.bulk_create(
+            StockMovement(
+                product_id=pk, change=stock, reason=StockMovement.Reason.COUNTED, note="Demo stock"
+            )
+            for pk, stock in unrecorded.exclude(stock=0).values_list("pk", "stock")
         )
 
     def _seed_shoppers(self):
@@ -428,10 +498,16 @@ class Command(BaseCommand):
         by_username = User.objects.in_bulk(
             [shopper.username for shopper in shoppers], field_name="username"
         )
-        return {
+        shoppers = {
             number: by_username[f"demo-shopper-{number:02d}"]
             for number in range(1, len(DEMO_SHOPPERS) + 1)
         }
+        # Their address is saved on their account, as a checkout would have done.
+        Address.objects.bulk_create(
+            (Address(user=shopper, **demo_address(number)) for number, shopper in shoppers.items()),
+            ignore_conflicts=True,
+        )
+        return shoppers
 
     def _seed_orders_and_reviews(self, rng, shoppers):
         """Delivered orders for the demo shoppers, then their reviews of what they bought; return
@@ -512,20 +588,14 @@ class Command(BaseCommand):
 
     @staticmethod
     def _demo_order(number, shopper, lines):
-        first_name, last_name, city, postal_code, country = DEMO_SHOPPERS[
-            int(shopper.username.removeprefix("demo-shopper-")) - 1
-        ]
+        address = demo_address(int(shopper.username.removeprefix("demo-shopper-")))
         subtotal = sum((product.price * quantity for product, quantity, *_ in lines), Decimal(0))
         shipping_cost = shipping_cost_for(subtotal)
         return Order(
             number=number,
             user=shopper,
             email=shopper.email,
-            shipping_name=f"{first_name} {last_name}",
-            shipping_address=f"{STREETS[len(city) % len(STREETS)]} {len(last_name) + 3}",
-            shipping_postal_code=postal_code,
-            shipping_city=city,
-            shipping_country=country,
+            **{f"shipping_{field}": value for field, value in address.items()},
             status=Order.Status.DELIVERED,
             subtotal=subtotal,
             shipping_cost=shipping_cost,
