@@ -32,7 +32,8 @@
       {"name": "AWS_S3_CUSTOM_DOMAIN", "value": "${media_domain}"},
       {"name": "KEYCLOAK_URL", "value": "${keycloak_url}"},
       {"name": "KEYCLOAK_REALM", "value": "${keycloak_realm}"},
-      {"name": "OIDC_RP_CLIENT_ID", "value": "${oidc_client_id}"}
+      {"name": "OIDC_RP_CLIENT_ID", "value": "${oidc_client_id}"},
+      {"name": "SHOP_STAFF_EMAILS", "value": "${staff_emails}"}
     ],
     "secrets": [
       {"name": "DJANGO_SECRET_KEY", "valueFrom": "${django_secret_key_arn}"},

@@ -48,6 +48,7 @@ SAMPLE_VALUES = {
         "arn:aws:secretsmanager:eu-west-1:123456789012:secret:storefront/redis-url-MnOpQr"
     ),
     "log_group": "/ecs/storefront",
+    "staff_emails": "ops@example.com,owner@example.com",
 }
 
 

@@ -94,6 +94,11 @@ def test_environment_carries_the_deployment_documents_variables(container):
     assert len(env) == len(container["environment"]), "a variable is listed twice"
 
 
+def test_staff_emails_are_passed_as_one_comma_separated_variable(container):
+    """The low-stock digest's recipients (settings.MANAGERS reads SHOP_STAFF_EMAILS)."""
+    assert environment(container)["SHOP_STAFF_EMAILS"] == SAMPLE_VALUES["staff_emails"]
+
+
 def test_secrets_come_from_secrets_manager_not_the_environment(container):
     secrets = {item["name"]: item["valueFrom"] for item in container["secrets"]}
     assert set(secrets) == SECRET_NAMES
@@ -185,6 +190,19 @@ def test_dockerfile_runtime_stage():
     assert json.loads(arguments["CMD"]) == ["gunicorn", "--config", "gunicorn.conf.py",
                                            "ecommerce.wsgi"]  # fmt: skip
     assert "/health/live/" in " ".join(dockerfile_healthcheck_command())
+
+
+def test_runtime_image_has_a_shell_for_the_housekeeping_task():
+    """The scheduled housekeeping task runs `sh -c "... clearsessions && ... clearcarts"`
+    (deploy/terraform/modules/shop_service): the runtime stage is Debian's slim Python, whose
+    /bin/sh runs the stage's own shell-form RUN, and nothing removes it."""
+    (_, runtime) = dockerfile_stages()
+    keyword, image = runtime[0]
+    assert keyword == "FROM"
+    assert re.fullmatch(r"python:3\.11\.\d+-slim-bookworm AS runtime", image)
+    shell_form = [a for k, a in runtime if k == "RUN" and not a.startswith("[")]
+    assert any("collectstatic" in a for a in shell_form)
+    assert not any("/bin/sh" in a or "/bin/dash" in a for k, a in runtime if k == "RUN")
 
 
 def test_dockerfile_keeps_the_build_time_secret_key_out_of_the_image():

@@ -31,6 +31,8 @@ SHOP = f"{NAME}-shop"
 KEYCLOAK = f"{NAME}-keycloak"
 SHOP_HOST = "shop.dev.example.test"
 KEYCLOAK_HOST = "sso.dev.example.test"
+STAFF_EMAILS = ["ops@example.test", "owner@example.test"]
+HOUSEKEEPING = ["sh", "-c", "python manage.py clearsessions && python manage.py clearcarts"]
 
 
 @dataclass
@@ -98,7 +100,11 @@ def workspace(moto):
 
 @pytest.fixture(scope="module")
 def applied(moto, workspace, certificate_arn):
-    args = ["-var-file=moto.tfvars", *var_args(host_args(certificate_arn))]
+    args = [
+        "-var-file=moto.tfvars",
+        *var_args(host_args(certificate_arn)),
+        *var_args({"shop_staff_emails": json.dumps(STAFF_EMAILS)}),
+    ]
     workspace.run("dev", "apply", "-auto-approve", "-input=false", *args, timeout=1500)
     applied = Applied(moto, workspace, workspace.output("dev"), args)
     yield applied
@@ -407,6 +413,172 @@ def test_cluster_has_container_insights_and_runs_the_shop_behind_the_load_balanc
     assert network["assignPublicIp"] == "DISABLED"
 
 
+# --- scheduled tasks -----------------------------------------------------------------------------
+
+
+def cluster_arn(applied) -> str:
+    ecs = applied.client("ecs")
+    (cluster,) = ecs.describe_clusters(clusters=[applied.outputs["cluster_name"]])["clusters"]
+    return cluster["clusterArn"]
+
+
+def schedules(applied) -> dict[str, dict[str, Any]]:
+    scheduler = applied.client("scheduler")
+    group = applied.outputs["schedule_group_name"]
+    listed = scheduler.list_schedules(GroupName=group)["Schedules"]
+    return {
+        item["Name"]: scheduler.get_schedule(GroupName=group, Name=item["Name"]) for item in listed
+    }
+
+
+def test_scheduled_tasks_run_housekeeping_and_the_digest_daily_on_the_shops_cluster(applied):
+    found = schedules(applied)
+    assert set(found) == {"housekeeping", "low-stock-digest"}
+    housekeeping, digest = found["housekeeping"], found["low-stock-digest"]
+    assert housekeeping["ScheduleExpression"] == "cron(30 3 * * ? *)"
+    assert housekeeping["ScheduleExpressionTimezone"] == "UTC"
+    assert digest["ScheduleExpression"] == "cron(0 7 * * ? *)"
+    assert digest["State"] == housekeeping["State"] == "ENABLED"  # staff_emails given
+    ecs = applied.client("ecs")
+    cluster = applied.outputs["cluster_name"]
+    (service,) = ecs.describe_services(cluster=cluster, services=[SHOP])["services"]
+    web_network = service["networkConfiguration"]["awsvpcConfiguration"]
+    web = applied.task_definition()
+    for name, schedule in found.items():
+        assert schedule["FlexibleTimeWindow"] == {"Mode": "OFF"}, name
+        target = schedule["Target"]
+        assert target["Arn"] == cluster_arn(applied), name
+        assert target["RoleArn"].endswith(f":role/{SHOP}-scheduler"), name
+        assert target["RetryPolicy"]["MaximumRetryAttempts"] == 3, name
+        assert 0 < target["RetryPolicy"]["MaximumEventAgeInSeconds"] <= 3600, name
+        parameters = target["EcsParameters"]
+        assert parameters["LaunchType"] == "FARGATE", name
+        assert parameters.get("TaskCount", 1) == 1, name
+        network = parameters["NetworkConfiguration"]["awsvpcConfiguration"]
+        assert sorted(network["Subnets"]) == sorted(web_network["subnets"]), name
+        assert network["SecurityGroups"] == web_network["securityGroups"], name
+        assert network["AssignPublicIp"] == "DISABLED", name
+        # The very task definition of `aws ecs run-task` by hand, same roles as the web task.
+        task = ecs.describe_task_definition(taskDefinition=parameters["TaskDefinitionArn"])[
+            "taskDefinition"
+        ]
+        assert task["family"] == f"{SHOP}-{name}"
+        assert parameters["TaskDefinitionArn"] in applied.outputs["scheduled_task_commands"][name]
+        assert task["taskRoleArn"] == web["taskRoleArn"]
+        assert task["executionRoleArn"] == web["executionRoleArn"]
+        assert task["requiresCompatibilities"] == ["FARGATE"]
+        definition = container(task)
+        assert definition["image"] == container(web)["image"]
+        assert "portMappings" not in definition or definition["portMappings"] == []
+        options = definition["logConfiguration"]["options"]
+        assert (
+            options["awslogs-group"]
+            == container(web)["logConfiguration"]["options"]["awslogs-group"]
+        )
+        assert options["awslogs-stream-prefix"] == name
+    commands = {
+        name: container(
+            ecs.describe_task_definition(taskDefinition=f"{SHOP}-{name}")["taskDefinition"]
+        )["command"]
+        for name in found
+    }
+    assert commands == {
+        "housekeeping": HOUSEKEEPING,
+        "low-stock-digest": ["python", "manage.py", "low_stock_digest"],
+    }
+
+
+def statements(document: Any) -> list[dict[str, Any]]:
+    if isinstance(document, str):
+        document = json.loads(document)
+    found = document["Statement"]
+    found = [found] if isinstance(found, dict) else found
+    for statement in found:
+        for key in ("Action", "Resource"):
+            if isinstance(statement.get(key), str):
+                statement[key] = [statement[key]]
+    return found
+
+
+def test_scheduler_role_runs_only_the_scheduled_tasks_in_this_cluster(applied):
+    iam = applied.client("iam")
+    role_arns = {schedule["Target"]["RoleArn"] for schedule in schedules(applied).values()}
+    (role_arn,) = role_arns
+    role_name = role_arn.rsplit("/", 1)[1]
+    role = iam.get_role(RoleName=role_name)["Role"]
+    (trust,) = statements(role["AssumeRolePolicyDocument"])
+    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert "aws:SourceAccount" in json.dumps(trust["Condition"])
+    assert f"schedule/{applied.outputs['schedule_group_name']}/*" in json.dumps(trust["Condition"])
+    assert iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"] == []
+    (policy_name,) = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
+    granted = statements(
+        iam.get_role_policy(RoleName=role_name, PolicyName=policy_name)["PolicyDocument"]
+    )
+    assert all(s["Effect"] == "Allow" for s in granted)
+    by_action = {action: s for s in granted for action in s["Action"]}
+    assert set(by_action) == {"ecs:RunTask", "ecs:TagResource", "iam:PassRole"}
+    assert all(resource != "*" for s in granted for resource in s["Resource"])
+
+    run_task = by_action["ecs:RunTask"]
+    ecs = applied.client("ecs")
+    arns = {
+        name: ecs.describe_task_definition(taskDefinition=f"{SHOP}-{name}")["taskDefinition"][
+            "taskDefinitionArn"
+        ]
+        for name in ("housekeeping", "low-stock-digest")
+    }
+    # Every revision of exactly these two families: not web, migrate or bootstrap.
+    assert sorted(run_task["Resource"]) == sorted(
+        arn.rsplit(":", 1)[0] + ":*" for arn in arns.values()
+    )
+    assert run_task["Condition"] == {"ArnEquals": {"ecs:cluster": cluster_arn(applied)}}
+
+    web = applied.task_definition()
+    passed = by_action["iam:PassRole"]
+    assert sorted(passed["Resource"]) == sorted([web["executionRoleArn"], web["taskRoleArn"]])
+    assert passed["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
+    }
+    tag = by_action["ecs:TagResource"]
+    assert tag["Resource"] == [
+        web["taskDefinitionArn"].split(":task-definition/")[0]
+        + f":task/{applied.outputs['cluster_name']}/*"
+    ]
+    assert tag["Condition"] == {"StringEquals": {"ecs:CreateAction": "RunTask"}}
+
+
+def test_staff_emails_reach_every_shop_task_and_become_djangos_managers(applied):
+    for family in (SHOP, f"{SHOP}-housekeeping", f"{SHOP}-low-stock-digest", f"{SHOP}-migrate"):
+        environment = {
+            item["name"]: item["value"]
+            for item in container(applied.task_definition(family))["environment"]
+        }
+        assert environment["SHOP_STAFF_EMAILS"] == ",".join(STAFF_EMAILS), family
+    environment = resolved_environment(
+        applied, container(applied.task_definition(f"{SHOP}-low-stock-digest"))
+    )
+    environment.update(
+        {
+            **applied.moto.aws_env(),
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "ecommerce.settings",
+            "DB_SSLROOTCERT": "/dev/null",
+        }
+    )
+    script = (
+        "import json, django; django.setup(); from django.conf import settings;"
+        "print(json.dumps(settings.MANAGERS))"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", script], cwd=PROJECT_ROOT, env=environment,
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr[-3000:]
+    managers = json.loads(shown.stdout.strip().splitlines()[-1])
+    assert [address for _, address in managers] == STAFF_EMAILS
+
+
 # --- the edge ------------------------------------------------------------------------------------
 
 
@@ -584,6 +756,27 @@ def test_services_roll_back_failed_deployments_and_the_shop_scales(dev_plan):
     assert metrics == {"ECSServiceAverageCPUUtilization", "ALBRequestCountPerTarget"}
 
 
+def test_without_staff_emails_the_digest_is_scheduled_but_disabled(dev_plan):
+    states = {
+        schedule["index"]: schedule["values"]["state"]
+        for schedule in dev_plan["aws_scheduler_schedule"]
+    }
+    assert states == {"housekeeping": "ENABLED", "low-stock-digest": "DISABLED"}
+
+
+def test_scheduled_tasks_switched_off_leave_only_their_task_definitions(applied, certificate_arn):
+    plan = applied.workspace.plan_json(
+        "dev",
+        *var_args({**host_args(certificate_arn), "shop_enable_scheduled_tasks": "false"}),
+    )
+    resources = by_type(plan)
+    assert "aws_scheduler_schedule" not in resources
+    assert "aws_scheduler_schedule_group" not in resources
+    assert [r for r in resources["aws_iam_role"] if "scheduler" in r["address"]] == []
+    families = {r["values"]["family"] for r in resources["aws_ecs_task_definition"]}
+    assert {f"{SHOP}-housekeeping", f"{SHOP}-low-stock-digest"} <= families
+
+
 def test_prod_plan_has_multi_az_deletion_protection_and_a_replica(applied, certificate_arn):
     plan = applied.workspace.plan_json("prod", *var_args(host_args(certificate_arn)))
     resources = by_type(plan)
@@ -617,6 +810,7 @@ def test_destroy_removes_the_environment(applied):
     rds = applied.client("rds")
     assert rds.describe_db_instances()["DBInstances"] == []
     assert applied.client("elbv2").describe_load_balancers()["LoadBalancers"] == []
+    assert applied.client("scheduler").list_schedules()["Schedules"] == []
     ecs = applied.client("ecs")
     assert [
         c for c in ecs.describe_clusters(clusters=[NAME])["clusters"] if c["status"] == "ACTIVE"

@@ -116,6 +116,9 @@ module "keycloak" {
   db_secret_arn               = module.rds.keycloak_secret_arn
   database_security_group_id  = module.rds.security_group_id
   realm_file                  = local.realm_file
+  smtp_host                   = coalesce(var.keycloak_smtp_host, "email-smtp.${var.aws_region}.amazonaws.com")
+  smtp_port                   = var.keycloak_smtp_port
+  smtp_from                   = coalesce(var.keycloak_smtp_from, "no-reply@${var.shop_host_name}")
   kms_key_arn                 = module.kms.key_arn
   log_retention_days          = var.log_retention_days
 }
@@ -141,6 +144,12 @@ module "shop" {
   enable_autoscaling     = var.shop_enable_autoscaling
   cpu                    = var.shop_cpu
   memory                 = var.shop_memory
+
+  staff_emails              = var.shop_staff_emails
+  enable_scheduled_tasks    = var.shop_enable_scheduled_tasks
+  housekeeping_schedule     = var.shop_housekeeping_schedule
+  low_stock_digest_schedule = var.shop_low_stock_digest_schedule
+  low_stock_digest_timezone = var.shop_low_stock_digest_timezone
 
   db_host         = module.rds.address
   db_port         = module.rds.port

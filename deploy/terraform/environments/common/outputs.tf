@@ -75,7 +75,25 @@ output "bootstrap_command" {
   value       = "aws ecs run-task --region ${var.aws_region} --cluster ${module.shop.cluster_name} --launch-type FARGATE --task-definition ${module.shop.bootstrap_task_definition_arn} --network-configuration '${local.run_task_network}'"
 }
 
+output "scheduled_task_commands" {
+  description = "Runs a scheduled task now, by hand (housekeeping, low-stock-digest)."
+  value = {
+    for task, arn in module.shop.scheduled_task_definition_arns :
+    task => "aws ecs run-task --region ${var.aws_region} --cluster ${module.shop.cluster_name} --launch-type FARGATE --task-definition ${arn} --network-configuration '${local.run_task_network}'"
+  }
+}
+
+output "schedule_group_name" {
+  description = "EventBridge Scheduler group of the shop's scheduled tasks (null when switched off)."
+  value       = module.shop.schedule_group_name
+}
+
 output "migrate_command" {
   description = "Applies the shop's migrations (before each deploy of a new image)."
   value       = "aws ecs run-task --region ${var.aws_region} --cluster ${module.shop.cluster_name} --launch-type FARGATE --task-definition ${module.shop.migrate_task_definition_arn} --network-configuration '${local.run_task_network}'"
+}
+
+output "keycloak_smtp_secret_arn" {
+  description = "Put the SMTP relay's credentials here as JSON {username, password} before Keycloak's first start (RUNBOOK)."
+  value       = module.keycloak.smtp_secret_arn
 }

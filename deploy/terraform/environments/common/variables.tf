@@ -245,6 +245,36 @@ variable "shop_memory" {
   default     = 1024
 }
 
+variable "shop_staff_emails" {
+  description = "Staff addresses (SHOP_STAFF_EMAILS) that get the daily low-stock digest; empty: no digest."
+  type        = list(string)
+  default     = []
+}
+
+variable "shop_enable_scheduled_tasks" {
+  description = "Run the shop's scheduled tasks (daily housekeeping, low-stock digest) with EventBridge Scheduler."
+  type        = bool
+  default     = true
+}
+
+variable "shop_housekeeping_schedule" {
+  description = "When housekeeping (clearsessions, then clearcarts) runs, in UTC (EventBridge Scheduler expression)."
+  type        = string
+  default     = "cron(30 3 * * ? *)"
+}
+
+variable "shop_low_stock_digest_schedule" {
+  description = "When the low-stock digest is sent, in shop_low_stock_digest_timezone (EventBridge Scheduler expression)."
+  type        = string
+  default     = "cron(0 7 * * ? *)"
+}
+
+variable "shop_low_stock_digest_timezone" {
+  description = "IANA time zone of shop_low_stock_digest_schedule, e.g. \"Europe/Berlin\"."
+  type        = string
+  default     = "UTC"
+}
+
 variable "keycloak_desired_count" {
   description = "Keycloak tasks (they form one cluster through the database)."
   type        = number
@@ -254,6 +284,24 @@ variable "keycloak_desired_count" {
 variable "keycloak_admin_console_allowed_cidrs" {
   description = "Only these CIDRs (1-4, e.g. your office) reach Keycloak's /admin/ through the load balancer; null leaves it open, guarded by the admin's password alone."
   type        = list(string)
+  default     = null
+}
+
+variable "keycloak_smtp_host" {
+  description = "SMTP relay of Keycloak's e-mails (address verification, password reset), STARTTLS with authentication; null: Amazon SES in aws_region (email-smtp.<region>.amazonaws.com). Its credentials go into the secret <project>/<environment>/keycloak-smtp (RUNBOOK)."
+  type        = string
+  default     = null
+}
+
+variable "keycloak_smtp_port" {
+  description = "Port of Keycloak's SMTP relay (submission with STARTTLS)."
+  type        = number
+  default     = 587
+}
+
+variable "keycloak_smtp_from" {
+  description = "Sender of Keycloak's e-mails (a verified identity of the relay); null: no-reply@<shop_host_name>."
+  type        = string
   default     = null
 }
 

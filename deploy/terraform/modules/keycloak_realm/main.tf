@@ -1,6 +1,6 @@
 # The production realm, rendered from the committed realm export: no demo users, the shop's client
-# pointed at https://<shop_host_name>, HTTPS required everywhere, and the client secret as a
-# placeholder. No provider, no resources: plain expressions, so a test can render it with
+# pointed at https://<shop_host_name>, HTTPS required everywhere, the client secret and the SMTP
+# server as placeholders. No provider, no resources: plain expressions, so a test can render it with
 # `terraform apply` and import the result into a real Keycloak (tests/keycloak/test_production_realm.py).
 
 locals {
@@ -29,6 +29,23 @@ locals {
     })],
   )
 
+  # Keycloak's e-mails (address verification, password reset) through an authenticated SMTP
+  # relay with STARTTLS; every value a placeholder Keycloak fills from its environment at import.
+  smtp_placeholders = { for key, name in var.smtp_env : key => "$${${name}}" }
+  smtp_server = merge(
+    lookup(local.realm_source, "smtpServer", {}),
+    {
+      host     = local.smtp_placeholders.host
+      port     = local.smtp_placeholders.port
+      from     = local.smtp_placeholders.from
+      user     = local.smtp_placeholders.user
+      password = local.smtp_placeholders.password
+      auth     = "true"
+      starttls = "true"
+      ssl      = "false"
+    },
+  )
+
   # No demo users (their passwords are public); HTTPS required for every request (the ALB
   # terminates TLS and sends X-Forwarded-Proto: https).
   realm = merge(
@@ -36,6 +53,7 @@ locals {
     {
       clients     = local.clients
       sslRequired = "all"
+      smtpServer  = local.smtp_server
     },
   )
 }

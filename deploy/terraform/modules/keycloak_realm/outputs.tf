@@ -12,3 +12,8 @@ output "json" {
     error_message = "The realm file must define exactly one client with clientId = oidc_client_id."
   }
 }
+
+output "smtp_env" {
+  description = "Environment variables (by SMTP setting: host, port, from, user, password) that the realm's smtpServer placeholders name."
+  value       = var.smtp_env
+}

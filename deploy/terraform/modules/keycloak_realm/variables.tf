@@ -24,3 +24,24 @@ variable "client_secret_env" {
     error_message = "client_secret_env must be an environment variable name (letters, digits, underscores)."
   }
 }
+
+variable "smtp_env" {
+  description = "Environment variables Keycloak substitutes for its SMTP settings at import (keys host, port, from, user, password); the realm's smtpServer holds placeholders naming them, with STARTTLS and authentication on."
+  type        = map(string)
+  default = {
+    host     = "KEYCLOAK_SMTP_HOST"
+    port     = "KEYCLOAK_SMTP_PORT"
+    from     = "KEYCLOAK_SMTP_FROM"
+    user     = "KEYCLOAK_SMTP_USER"
+    password = "KEYCLOAK_SMTP_PASSWORD"
+  }
+
+  validation {
+    condition     = toset(keys(var.smtp_env)) == toset(["host", "port", "from", "user", "password"])
+    error_message = "smtp_env needs exactly the keys host, port, from, user and password."
+  }
+  validation {
+    condition     = alltrue([for name in values(var.smtp_env) : can(regex("^[A-Za-z_][A-Za-z0-9_]*$", name))])
+    error_message = "smtp_env values must be environment variable names (letters, digits, underscores)."
+  }
+}

@@ -26,6 +26,8 @@ locals {
   # the server replaces ${NAME} placeholders in data/import/*.json with the variable NAME.
   client_secret_env = "STOREFRONT_CLIENT_SECRET"
   realm_json_env    = "SHOP_REALM_JSON"
+  # The realm's smtpServer: placeholders naming these variables (modules/keycloak_realm).
+  smtp_env = module.realm.smtp_env
 
   # The realm (modules/keycloak_realm, rendered from deploy/keycloak/realm-shop.json).
   realm_name = module.realm.realm_name
@@ -35,8 +37,10 @@ locals {
   # into the import directory, then Keycloak replaces the shell (PID 1 via ECS's init process).
   start_script = join(" && ", [
     "set -euo pipefail",
-    # Keycloak would store the literal placeholder as the client secret if it were unset.
+    # Keycloak would store the literal placeholder as the client secret (or SMTP setting) if the
+    # variable were unset.
     ": \"$${${local.client_secret_env}:?is not set}\"",
+    join(" && ", [for name in values(local.smtp_env) : ": \"$${${name}:?is not set}\""]),
     "mkdir -p /opt/keycloak/data/import",
     "printf '%s' \"$${${local.realm_json_env}}\" > /opt/keycloak/data/import/${local.realm_name}-realm.json",
     "unset ${local.realm_json_env}",
@@ -85,12 +89,17 @@ locals {
         { name = "KC_LOG_CONSOLE_OUTPUT", value = "json" },
         { name = "KC_BOOTSTRAP_ADMIN_USERNAME", value = var.admin_username },
         { name = local.realm_json_env, value = local.realm_json },
+        { name = local.smtp_env.host, value = var.smtp_host },
+        { name = local.smtp_env.port, value = tostring(var.smtp_port) },
+        { name = local.smtp_env.from, value = var.smtp_from },
       ]
       secrets = [
         { name = "KC_DB_USERNAME", valueFrom = "${var.db_secret_arn}:username::" },
         { name = "KC_DB_PASSWORD", valueFrom = "${var.db_secret_arn}:password::" },
         { name = "KC_BOOTSTRAP_ADMIN_PASSWORD", valueFrom = "${aws_secretsmanager_secret.admin.arn}:password::" },
         { name = local.client_secret_env, valueFrom = aws_secretsmanager_secret.client.arn },
+        { name = local.smtp_env.user, valueFrom = "${aws_secretsmanager_secret.smtp.arn}:username::" },
+        { name = local.smtp_env.password, valueFrom = "${aws_secretsmanager_secret.smtp.arn}:password::" },
       ]
       linuxParameters = {
         initProcessEnabled = true
@@ -120,6 +129,7 @@ locals {
     var.db_secret_arn,
     aws_secretsmanager_secret.admin.arn,
     aws_secretsmanager_secret.client.arn,
+    aws_secretsmanager_secret.smtp.arn,
   ]
 
   restrict_admin = var.admin_console_allowed_cidrs != null
@@ -175,6 +185,19 @@ resource "aws_secretsmanager_secret_version" "admin" {
   secret_string_wo_version = 1
 }
 
+# The SMTP relay's credentials (e.g. Amazon SES SMTP credentials), JSON {username, password}:
+# not generated, the relay issues them. An operator puts the value before Keycloak's first start
+# (RUNBOOK); ECS does not start the task while the secret has none.
+resource "aws_secretsmanager_secret" "smtp" {
+  #checkov:skip=CKV2_AWS_57:The SMTP relay issues these credentials (SES derives them from an IAM key); they are rotated there and then put here by hand (RUNBOOK), which a rotation Lambda cannot do.
+  name                    = "${local.secret_prefix}/keycloak-smtp"
+  description             = "Credentials of the SMTP relay ${var.smtp_host} that Keycloak of ${var.name} sends verification and password-reset e-mails through: JSON {username, password}"
+  kms_key_id              = var.kms_key_arn
+  recovery_window_in_days = var.secret_recovery_window_days
+
+  tags = { Name = "${local.secret_prefix}/keycloak-smtp" }
+}
+
 # --------------------------------------------------------------------------------------------
 # Logs and IAM
 # --------------------------------------------------------------------------------------------
@@ -209,7 +232,7 @@ data "aws_iam_policy_document" "ecs_tasks_assume" {
 
 resource "aws_iam_role" "execution" {
   name               = "${var.name}-keycloak-execution"
-  description        = "ECS agent of the Keycloak tasks: write logs, inject the database, admin and client secrets"
+  description        = "ECS agent of the Keycloak tasks: write logs, inject the database, admin, client and SMTP secrets"
   assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
 
   tags = { Name = "${var.name}-keycloak-execution" }
@@ -368,6 +391,16 @@ resource "aws_vpc_security_group_egress_rule" "https" {
   ip_protocol       = "tcp"
   from_port         = 443
   to_port           = 443
+  cidr_ipv4         = "0.0.0.0/0"
+}
+
+resource "aws_vpc_security_group_egress_rule" "smtp" {
+  #checkov:skip=CKV_AWS_382:SMTP submission with STARTTLS to the mail relay (e.g. Amazon SES's endpoint) through the NAT gateway; its addresses are not fixed.
+  security_group_id = aws_security_group.tasks.id
+  description       = "SMTP submission (STARTTLS) to the mail relay"
+  ip_protocol       = "tcp"
+  from_port         = var.smtp_port
+  to_port           = var.smtp_port
   cidr_ipv4         = "0.0.0.0/0"
 }
 

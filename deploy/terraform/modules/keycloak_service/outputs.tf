@@ -54,11 +54,16 @@ output "task_definition_arn" {
 }
 
 output "execution_role_arn" {
-  description = "ECS execution role of Keycloak (logs, the three injected secrets)."
+  description = "ECS execution role of Keycloak (logs, the four injected secrets)."
   value       = aws_iam_role.execution.arn
 }
 
 output "realm_import_json" {
   description = "The realm as imported (no users; the client secret is a STOREFRONT_CLIENT_SECRET placeholder Keycloak fills from the environment)."
   value       = local.realm_json
+}
+
+output "smtp_secret_arn" {
+  description = "ARN of the SMTP relay's JSON secret {username, password}; its value is put by hand (RUNBOOK)."
+  value       = aws_secretsmanager_secret.smtp.arn
 }

@@ -214,7 +214,7 @@ variable "admin_console_allowed_cidrs" {
 }
 
 variable "secret_prefix" {
-  description = "Prefix of the generated secrets' names (\"<prefix>/keycloak-admin\", \"<prefix>/oidc-client-secret\"); null uses name."
+  description = "Prefix of the secrets' names (\"<prefix>/keycloak-admin\", \"<prefix>/oidc-client-secret\", \"<prefix>/keycloak-smtp\"); null uses name."
   type        = string
   default     = null
 }
@@ -243,5 +243,36 @@ variable "log_retention_days" {
   validation {
     condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
     error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ...)."
+  }
+}
+
+variable "smtp_host" {
+  description = "SMTP relay Keycloak sends its e-mails through (address verification, password reset), e.g. email-smtp.eu-central-1.amazonaws.com (Amazon SES). Always with STARTTLS and authentication."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$", var.smtp_host))
+    error_message = "smtp_host must be a bare DNS name."
+  }
+}
+
+variable "smtp_port" {
+  description = "Port of the SMTP relay: submission with STARTTLS (587, or 2587 on SES)."
+  type        = number
+  default     = 587
+
+  validation {
+    condition     = contains([25, 587, 2587], var.smtp_port)
+    error_message = "smtp_port must be a STARTTLS submission port: 587, 2587 or 25."
+  }
+}
+
+variable "smtp_from" {
+  description = "Sender address of Keycloak's e-mails, e.g. no-reply@shop.example.com (a verified identity of the relay)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[^@\\s]+@[a-z0-9]([a-z0-9.-]*[a-z0-9])?$", var.smtp_from))
+    error_message = "smtp_from must be an e-mail address."
   }
 }

@@ -30,6 +30,7 @@ locals {
     oidc_client_secret_arn = var.oidc_client_secret_arn
     redis_url_arn          = var.redis_url_secret_arn
     log_group              = aws_cloudwatch_log_group.this.name
+    staff_emails           = join(",", var.staff_emails)
   })
 
   web_container = one(jsondecode(local.web_container_definitions))
@@ -45,6 +46,10 @@ locals {
       "--keycloak-secret", var.bootstrap_secret_arns.keycloak,
       "--backup-secret", var.bootstrap_secret_arns.backup,
     ]
+    # Scheduled (schedules.tf). clearcarts must follow clearsessions: the image's /bin/sh
+    # (Debian's dash in python:*-slim) chains them and stops at the first failure.
+    housekeeping     = ["sh", "-c", "python manage.py clearsessions && python manage.py clearcarts"]
+    low-stock-digest = ["python", "manage.py", "low_stock_digest"]
   }
   one_off_container_definitions = {
     for task, command in local.one_off_commands : task => jsonencode([

@@ -101,3 +101,18 @@ output "execution_role_arn" {
   description = "ECS execution role (image pull, logs, the three injected secrets)."
   value       = aws_iam_role.execution.arn
 }
+
+output "scheduled_task_definition_arns" {
+  description = "ARNs of the scheduled tasks' task definitions, by name (housekeeping, low-stock-digest); they exist also with enable_scheduled_tasks = false."
+  value       = { for task in ["housekeeping", "low-stock-digest"] : task => aws_ecs_task_definition.one_off[task].arn }
+}
+
+output "schedule_group_name" {
+  description = "EventBridge Scheduler group of the scheduled tasks, or null when enable_scheduled_tasks is false."
+  value       = one(aws_scheduler_schedule_group.this[*].name)
+}
+
+output "scheduler_role_arn" {
+  description = "Role EventBridge Scheduler assumes to run the scheduled tasks (RunTask on their families in this cluster, PassRole of the execution and task roles), or null."
+  value       = one(aws_iam_role.scheduler[*].arn)
+}

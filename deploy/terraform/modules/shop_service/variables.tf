@@ -347,3 +347,48 @@ variable "ecr_keep_images" {
     error_message = "Keep at least 5 images so that rollbacks stay possible."
   }
 }
+
+variable "staff_emails" {
+  description = "Addresses of the shop's staff (SHOP_STAFF_EMAILS, Django's MANAGERS): the low-stock digest goes to them. Empty: no digest (its schedule is disabled)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for address in var.staff_emails : can(regex("^[^@,\\s]+@[^@,\\s]+\\.[^@,\\s]+$", address))])
+    error_message = "staff_emails must be plain e-mail addresses (no names, no commas)."
+  }
+}
+
+variable "enable_scheduled_tasks" {
+  description = "Run the scheduled tasks (housekeeping, low-stock digest) with EventBridge Scheduler. Their task definitions exist either way, for aws ecs run-task by hand."
+  type        = bool
+  default     = true
+}
+
+variable "housekeeping_schedule" {
+  description = "When the housekeeping task (clearsessions, then clearcarts) runs, in UTC: an EventBridge Scheduler cron() or rate() expression."
+  type        = string
+  default     = "cron(30 3 * * ? *)"
+
+  validation {
+    condition     = can(regex("^(cron|rate)\\(.+\\)$", var.housekeeping_schedule))
+    error_message = "housekeeping_schedule must be a cron(...) or rate(...) expression."
+  }
+}
+
+variable "low_stock_digest_schedule" {
+  description = "When the low-stock digest is e-mailed, in low_stock_digest_timezone: an EventBridge Scheduler cron() or rate() expression."
+  type        = string
+  default     = "cron(0 7 * * ? *)"
+
+  validation {
+    condition     = can(regex("^(cron|rate)\\(.+\\)$", var.low_stock_digest_schedule))
+    error_message = "low_stock_digest_schedule must be a cron(...) or rate(...) expression."
+  }
+}
+
+variable "low_stock_digest_timezone" {
+  description = "IANA time zone of low_stock_digest_schedule, e.g. \"Europe/Berlin\" (daylight saving time followed)."
+  type        = string
+  default     = "UTC"
+}
