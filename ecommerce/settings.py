@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "ecommerce.health.HealthCheckMiddleware",
     "ecommerce.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Outside sessions and authentication, so it sees what they did to the response.
+    "ecommerce.privacy.PrivatePages",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "ecommerce.errors.RefuseNulBytes",
     "django.contrib.sessions.middleware.SessionMiddleware",
