@@ -22,7 +22,7 @@ NEW_PASSWORD = "amber lantern 17 quartz"
 RESET_SUBJECT = "Reset your Storefront password"
 
 
-def test_sign_up_buy_reset_the_password_and_sign_in_again(page: Page, screenshot):
+def test_sign_up_buy_reset_the_password_and_sign_in_again(page: Page):
     lighting = CategoryFactory(name="Lighting", slug="lighting")
     lamp = ProductFactory(category=lighting, name="Brass Desk Lamp", price=Decimal("45.00"))
     account_nav = page.get_by_role("navigation", name="Account")
@@ -101,5 +101,4 @@ def test_sign_up_buy_reset_the_password_and_sign_in_again(page: Page, screenshot
     expect(main).to_contain_text("Ada Lovelace")
     expect(main.get_by_role("link", name=order.number)).to_be_visible()
     check_accessibility(page, context="account page")
-    screenshot("account")
     assert User.objects.get(email__iexact=EMAIL).check_password(NEW_PASSWORD)

@@ -24,7 +24,7 @@ def watch_for_csp_violations(page: Page) -> list[str]:
     return violations
 
 
-def test_shopper_browses_orders_and_cancels(page: Page, screenshot):
+def test_shopper_browses_orders_and_cancels(page: Page):
     kitchen = CategoryFactory(name="Kitchen", slug="kitchen")
     cookware = CategoryFactory(name="Cookware", slug="cookware", parent=kitchen)
     saucepan = ProductFactory(
@@ -36,7 +36,6 @@ def test_shopper_browses_orders_and_cancels(page: Page, screenshot):
 
     page.goto("/")
     check_accessibility(page, context="home")
-    screenshot("home")
     page.get_by_role("navigation", name="Categories").get_by_role("link", name="Kitchen").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Kitchen")
@@ -57,7 +56,6 @@ def test_shopper_browses_orders_and_cancels(page: Page, screenshot):
     page.get_by_label("Quantity of Copper Saucepan").fill("3")
     page.get_by_role("button", name="Update").click()
     expect(page.get_by_role("main")).to_contain_text("€90.00")
-    screenshot("cart")
 
     page.get_by_role("link", name="Checkout").click()
     expect(page).to_have_url(re.compile("/accounts/login/"))

@@ -19,7 +19,7 @@ def add_to_cart(page: Page, product) -> None:
 
 
 def test_an_address_saved_at_checkout_is_edited_on_the_account_page_and_picked_next_time(
-    signed_in_page, screenshot
+    signed_in_page,
 ):
     shopper = UserFactory(first_name="Ada", last_name="Lovelace", email="ada@example.com")
     lamp = ProductFactory(name="Brass Desk Lamp", price=Decimal("40.00"), stock=5)
@@ -47,7 +47,6 @@ def test_an_address_saved_at_checkout_is_edited_on_the_account_page_and_picked_n
     first_order = Order.objects.get(user=shopper)
     expect(account.get_by_role("region", name="Recent orders")).to_contain_text(first_order.number)
     check_accessibility(page, context="account page")
-    screenshot("account")
 
     account.get_by_role("link", name=re.compile("^Change the address")).click()
     check_accessibility(page, context="address form")
