@@ -7,9 +7,13 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ExportForm
 
 from . import services
 from .models import Category, Product, ProductImage, StockMovement
+from .resources import ProductResource
 
 STOCK_HISTORY_SHOWN = 50
 
@@ -73,8 +77,29 @@ class ProductImageInline(admin.TabularInline):
         return thumbnail(picture if picture.pk else None, size=(96, 72))
 
 
+class ImportFileGone(Exception):
+    """The file uploaded for an import's preview is gone (expired, or kept by another server)."""
+
+
+def checked_storage(storage_class):
+    """`storage_class` (django-import-export's temporary storage of the uploaded file) raising
+    ImportFileGone for a missing file, where it would raise some error of its own or read None."""
+
+    class CheckedStorage(storage_class):
+        def read(self):
+            try:
+                data = super().read()
+            except FileNotFoundError:
+                data = None
+            if data is None:
+                raise ImportFileGone
+            return data
+
+    return CheckedStorage
+
+
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ImportExportMixin, admin.ModelAdmin):
     list_display = [
         "thumbnail",
         "name",
@@ -105,9 +130,56 @@ class ProductAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_per_page = 50
     inlines = [ProductImageInline]
+    # Import and export (django-import-export): a dry run lists every row's errors, and the
+    # import writes nothing unless every row is good (catalog.resources).
+    resource_classes = [ProductResource]
+    formats = [CSV, XLSX]
+    import_template_name = "admin/catalog/product/import.html"
+    # Every column, no per-column checkboxes: their "Select all" is an inline script that the
+    # Content-Security-Policy blocks, and a partial file would not import back.
+    export_form_class = ExportForm
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("images")
+
+    def has_import_permission(self, request):
+        # An import adds products as well as changing them.
+        return super().has_import_permission(request) and self.has_add_permission(request)
+
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        if isinstance(response, TemplateResponse):  # "will import the following fields"
+            name = ProductResource.get_display_name()
+            response.context_data["fields_list"] = [(name, ProductResource.imported_columns())]
+        return response
+
+    def get_tmp_storage_class(self):
+        return checked_storage(super().get_tmp_storage_class())
+
+    def process_import(self, request, **kwargs):
+        try:
+            return super().process_import(request, **kwargs)
+        except ImportFileGone:
+            self.message_user(
+                request, "The uploaded file is no longer there: upload it again.", messages.ERROR
+            )
+            return redirect("admin:catalog_product_import")
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():  # rolled back whole
+            self.message_user(
+                request,
+                "Nothing was imported: some rows no longer pass the checks (the shop changed "
+                "since the preview). Upload the file again to see which.",
+                messages.ERROR,
+            )
+            return redirect("admin:catalog_product_import")
+        return super().process_result(result, request)
+
+    def get_import_data_kwargs(self, **kwargs):
+        # The confirmed import runs the checks again: a row that went bad since the preview (a
+        # category deleted meanwhile) rolls the whole import back rather than being left out.
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
 
     @admin.display(description="picture")
     def thumbnail(self, product):

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "csp",
     "mozilla_django_oidc",
     "django_countries",
+    "import_export",
     # The project package: its management commands (bootstrap_databases); no models.
     "ecommerce",
     "accounts",
@@ -328,3 +329,13 @@ REVIEWS_REQUIRE_APPROVAL = env.bool("SHOP_REVIEWS_REQUIRE_APPROVAL", default=Tru
 # Orders one account may place in an hour: placing and cancelling costs nothing, and every order
 # sends an e-mail.
 MAX_ORDERS_PER_HOUR = env.int("SHOP_MAX_ORDERS_PER_HOUR", default=10)
+
+# Import and export in the admin (django-import-export): importing needs the model's change
+# permission (products: add too), exporting its view permission; without these settings any
+# staff member could import or export every model that offers it.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+# The file uploaded for an import's preview, until "Confirm import": in the shared cache when
+# there is one (the two requests may reach different containers), else a temporary file.
+if REDIS_URL:
+    IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
