@@ -141,3 +141,14 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # gunicornc in a task, $HOME is on the read-only root filesystem, and several servers on one
 # machine (tests) would share the one path.
 control_socket_disable = True
+
+
+# --- Tracing ----------------------------------------------------------------------------------
+# OpenTelemetry traces to the collector sidecar when OTEL_EXPORTER_OTLP_ENDPOINT is set
+# (ecommerce/tracing.py). Set up in each worker after the fork: the span processor's thread and
+# the exporter's gRPC channel would not survive a fork. The app was preloaded in the master
+# (worker.app.wsgi() returns it), so its middleware chain is rebuilt with the tracing middleware.
+def post_fork(server, worker):
+    from ecommerce.tracing import configure_tracing
+
+    configure_tracing(worker.app.wsgi())

@@ -12,22 +12,46 @@ import time
 from urllib.parse import urlencode
 
 import jwt
+import requests
 from django.conf import settings
 from django.contrib import auth, messages
 from django.core.exceptions import SuspiciousOperation
+from django.dispatch import Signal
 from django.shortcuts import redirect
 from django.urls import reverse
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.middleware import SessionRefresh
-from mozilla_django_oidc.views import OIDCAuthenticationRequestView
+from mozilla_django_oidc.views import (
+    OIDCAuthenticationCallbackView,
+    OIDCAuthenticationRequestView,
+)
 
 from . import services
 
 logger = logging.getLogger(__name__)
 CLOCK_SKEW_SECONDS = 30
 
+# Sent with `reason` when a sign-in through Keycloak fails, and when Keycloak ends a session at the
+# refresh check: the deployment's metrics count them.
+sign_in_failed = Signal()
+session_ended_by_refresh = Signal()
+
+
+def _failed(reason: str) -> None:
+    sign_in_failed.send(sender=KeycloakBackend, reason=reason)
+
 
 class KeycloakBackend(OIDCAuthenticationBackend):
+    def authenticate(self, request, **kwargs):
+        try:
+            return super().authenticate(request, **kwargs)
+        except SuspiciousOperation:  # the ID token (a 400)
+            _failed("token_invalid")
+            raise
+        except requests.RequestException:  # Keycloak unreachable, or refused the code
+            _failed("provider_error")
+            raise
+
     def _verify_jws(self, payload, key):
         """Verify signature, algorithm, issuer, audience and expiry (called for the ID token)."""
         return decode_token(payload, key, audience=self.OIDC_RP_CLIENT_ID)
@@ -38,10 +62,14 @@ class KeycloakBackend(OIDCAuthenticationBackend):
         )
 
     def get_or_create_user(self, access_token, id_token, payload):
-        access_claims = self.verify_access_token(access_token)
-        userinfo = self.get_userinfo(access_token, id_token, payload)
-        if not payload.get("sub") or userinfo.get("sub") != payload["sub"]:
-            raise SuspiciousOperation("The userinfo subject does not match the ID token's.")
+        try:
+            access_claims = self.verify_access_token(access_token)
+            userinfo = self.get_userinfo(access_token, id_token, payload)
+            if not payload.get("sub") or userinfo.get("sub") != payload["sub"]:
+                raise SuspiciousOperation("The userinfo subject does not match the ID token's.")
+        except SuspiciousOperation:  # mozilla-django-oidc turns it into a failed sign-in
+            _failed("token_invalid")
+            raise
         claims = {**userinfo, **payload}
         identity = services.Identity(
             sub=claims["sub"],
@@ -55,9 +83,14 @@ class KeycloakBackend(OIDCAuthenticationBackend):
         try:
             return services.sign_in_identity(identity=identity)
         except services.IdentityRefused as refusal:
+            _failed("identity_refused" if email_verified(identity) else "email_not_verified")
             messages.error(self.request, str(refusal))
             logger.warning("Keycloak sign-in refused for subject %s: %s", identity.sub, refusal)
             return None
+
+
+def email_verified(identity: services.Identity) -> bool:
+    return identity.email_verified and bool(identity.email.strip())
 
 
 def decode_token(token, key, *, audience):
@@ -77,6 +110,23 @@ def decode_token(token, key, *, audience):
         )
     except jwt.PyJWTError as error:
         raise SuspiciousOperation(f"Token rejected: {error}") from None
+
+
+class KeycloakCallbackView(OIDCAuthenticationCallbackView):
+    """mozilla-django-oidc's callback (OIDC_CALLBACK_CLASS), announcing the failures it sees."""
+
+    def get(self, request):
+        states = request.session.get("oidc_states", {})
+        if request.GET.get("error"):
+            if request.user.is_authenticated:
+                # The refresh check's silent authorization (prompt=none) was refused: the
+                # Keycloak session is over (the account disabled, or signed out there).
+                session_ended_by_refresh.send(sender=type(self), request=request)
+            else:
+                _failed("provider_error")
+        elif "code" in request.GET and request.GET.get("state") not in states:
+            _failed("state_mismatch")  # answered with a 400 or a failed sign-in
+        return super().get(request)
 
 
 class KeycloakAuthenticationRequestView(OIDCAuthenticationRequestView):

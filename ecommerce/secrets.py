@@ -15,6 +15,8 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.core.exceptions import ImproperlyConfigured
 
+from ecommerce import metrics
+
 # Bounded calls: a hung endpoint must not hang start-up or a worker for long.
 BOTO_CONFIG = Config(
     connect_timeout=2, read_timeout=3, retries={"total_max_attempts": 2, "mode": "standard"}
@@ -58,6 +60,7 @@ class DatabaseSecret:
             if time.monotonic() - self._refreshed_at >= MIN_REFRESH_INTERVAL:
                 self._settings = self._fetch()
                 self._refreshed_at = time.monotonic()
+                metrics.count("DbCredentialRefreshes")
             return dict(self._settings)
 
     def _fetch(self) -> dict:

@@ -180,6 +180,7 @@ if OIDC_ENABLED:
     OIDC_TIMEOUT = env.int("OIDC_TIMEOUT", default=5)  # every call to Keycloak is bounded
     OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = env.int("OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS", default=900)
     OIDC_OP_LOGOUT_URL_METHOD = "accounts.oidc.keycloak_logout_url"
+    OIDC_CALLBACK_CLASS = "accounts.oidc.KeycloakCallbackView"  # says why a sign-in failed
     OIDC_EXEMPT_URLS = ["accounts:logout", "oidc_logout"]
     LOGIN_REDIRECT_URL_FAILURE = "/"
     AUTHENTICATION_BACKENDS = [
@@ -303,7 +304,13 @@ LOGGING = {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "rename_fields": {
+                "asctime": "time",
+                "levelname": "level",
+                "name": "logger",
+                # The metrics' EMF block (ecommerce.metrics): extras starting with _ are dropped.
+                "aws_emf": "_aws",
+            },
         },
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
@@ -319,6 +326,13 @@ LOGGING = {
     # Django's own default sends these to a second console handler; let them reach the root once.
     "loggers": {"django": {"handlers": [], "propagate": True}},
 }
+
+# Metrics in CloudWatch's embedded metric format, in each request's access-log line (names in
+# ecommerce.metrics); only JSON lines carry them, so off by default with plain logs.
+METRICS_ENABLED = env.bool(
+    "METRICS_ENABLED", default=env.str("DJANGO_LOG_FORMAT", default="json") == "json"
+)
+METRICS_NAMESPACE = env.str("METRICS_NAMESPACE", default="Storefront")
 
 # --- Shop -------------------------------------------------------------------------------------
 

@@ -56,6 +56,10 @@ class TooManyOrders(CartError):
 # Sent inside the cancelling transaction, with `order`: what relied on the order (a review of
 # a purchase) goes with it, or the cancellation does not happen.
 order_cancelled = Signal()
+# Sent by place_order, after the order's transaction, with `order`; and with `error` (the
+# CartError) when a checkout is refused. The deployment's metrics count them.
+order_placed = Signal()
+checkout_refused = Signal()
 
 
 def shipping_cost_for(subtotal: Decimal) -> Decimal:
@@ -227,7 +231,7 @@ def place_order(
     Raises OutOfStock naming the product when stock ran out meanwhile, and EmptyCart.
     """
     try:
-        return _place_order(user=user, shipping=shipping, checkout_token=checkout_token), True
+        order = _place_order(user=user, shipping=shipping, checkout_token=checkout_token)
     except (CartError, IntegrityError) as error:
         # A token already used cannot place an order: a repeat finds the cart empty (placing
         # the order emptied it) or, with items added since, the unique (user, token) constraint
@@ -237,8 +241,11 @@ def place_order(
         if existing is not None:
             return existing, False
         if isinstance(error, CartError):
+            checkout_refused.send(sender=Order, error=error)
             raise
         raise CartError("This checkout form has expired; please check out again.") from None
+    order_placed.send(sender=Order, order=order)
+    return order, True
 
 
 @transaction.atomic

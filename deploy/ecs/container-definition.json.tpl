@@ -33,7 +33,8 @@
       {"name": "KEYCLOAK_URL", "value": "${keycloak_url}"},
       {"name": "KEYCLOAK_REALM", "value": "${keycloak_realm}"},
       {"name": "OIDC_RP_CLIENT_ID", "value": "${oidc_client_id}"},
-      {"name": "SHOP_STAFF_EMAILS", "value": "${staff_emails}"}
+      {"name": "SHOP_STAFF_EMAILS", "value": "${staff_emails}"},
+      {"name": "METRICS_NAMESPACE", "value": "${metrics_namespace}"}
     ],
     "secrets": [
       {"name": "DJANGO_SECRET_KEY", "valueFrom": "${django_secret_key_arn}"},

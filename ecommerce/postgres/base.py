@@ -6,6 +6,9 @@ credentials come from a secret, the secret is fetched again and the connection r
 Every new connection reads `settings_dict`, so the refreshed credentials reach all later
 connections of the process (this is why the shop uses persistent connections rather than
 Django's pool, which copies its settings once).
+
+Connections opened, their time to connect, failures and broken connections are counted in the
+request's metrics (ecommerce.metrics).
 """
 
 import logging
@@ -15,6 +18,7 @@ import time
 from django.db.backends.postgresql import base
 from psycopg import Error, OperationalError, pq
 
+from ecommerce import metrics
 from ecommerce.secrets import SecretError
 
 logger = logging.getLogger(__name__)
@@ -41,6 +45,17 @@ def _ready(fileno: int, events: int, deadline: float) -> bool:
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def get_new_connection(self, conn_params):
+        started = time.perf_counter()
+        try:
+            connection = self._connect(conn_params)
+        except Exception:
+            metrics.count("DbConnectFailures")
+            raise
+        metrics.count("DbConnectionsOpened")
+        metrics.timing("DbConnectTime", (time.perf_counter() - started) * 1000)
+        return connection
+
+    def _connect(self, conn_params):
         secret = self.settings_dict.get("CREDENTIALS_SECRET")
         try:
             return super().get_new_connection(conn_params)
@@ -58,6 +73,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
             raise refused from None
         self.settings_dict.update(fresh)
         return super().get_new_connection(self.get_connection_params())
+
+    def close_if_health_check_failed(self):
+        checked = self.connection
+        super().close_if_health_check_failed()
+        if checked is not None and self.connection is None:
+            metrics.count("DbConnectionsBroken")
 
     def is_usable(self):
         """Django's check of a reused connection (CONN_HEALTH_CHECKS), with a deadline.

@@ -49,6 +49,7 @@ SAMPLE_VALUES = {
     ),
     "log_group": "/ecs/storefront",
     "staff_emails": "ops@example.com,owner@example.com",
+    "metrics_namespace": "Storefront",
 }
 
 

@@ -99,6 +99,16 @@ def test_staff_emails_are_passed_as_one_comma_separated_variable(container):
     assert environment(container)["SHOP_STAFF_EMAILS"] == SAMPLE_VALUES["staff_emails"]
 
 
+def test_metrics_namespace_is_passed_to_the_shop(container):
+    """The shop's embedded-format metrics go to METRICS_NAMESPACE, the namespace the dashboard and
+    the alarms read (modules/monitoring's metrics_namespace, the same root variable). Tracing's
+    OTEL_* variables are not in the template: shop_service adds them with its collector
+    sidecar (test_terraform_apply.py)."""
+    env = environment(container)
+    assert env["METRICS_NAMESPACE"] == SAMPLE_VALUES["metrics_namespace"]
+    assert not [name for name in env if name.startswith("OTEL_")]
+
+
 def test_secrets_come_from_secrets_manager_not_the_environment(container):
     secrets = {item["name"]: item["valueFrom"] for item in container["secrets"]}
     assert set(secrets) == SECRET_NAMES

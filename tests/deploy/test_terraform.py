@@ -157,3 +157,43 @@ def test_moto_switches_are_one_commented_line_each_and_default_to_production():
         declaration = re.search(rf'variable "{name}" {{(.*?)\n}}', root_variables, re.DOTALL)
         assert declaration, f"{name} is not a root variable"
         assert "default     = true" in declaration.group(1), f"{name} must default to true"
+
+
+# --- operating the shop: the README and the runbook name what the Terraform builds ------------
+
+SHOP_ALARMS = (
+    "-shop-5xx-rate", "-shop-p99-latency", "-sign-in-failure-rate", "-db-connection-failures"
+)  # fmt: skip
+
+
+def readme_section(text: str, heading: str) -> str:
+    start = text.index(f"\n{heading}\n")
+    end = text.find("\n## ", start + len(heading) + 2)
+    return text[start : end if end != -1 else len(text)]
+
+
+def test_readme_operating_section_names_every_metric_and_alarm():
+    """The shop's metrics (ecommerce.metrics.METRICS, the names the dashboard and the alarms read)
+    and every alarm of the modules, each in README.md's "Operating the shop", which links the
+    runbook's "Alarms"."""
+    from ecommerce.metrics import METRICS
+
+    readme = (TERRAFORM_DIR.parents[1] / "README.md").read_text()
+    section = readme_section(readme, "## Operating the shop")
+    assert [name for name in METRICS if f"`{name}`" not in section] == []
+    alarms = [*SHOP_ALARMS, "-alb-5xx", "-shop-5xx", "-keycloak-5xx", "-unhealthy-hosts",
+              "-no-healthy-hosts", "-p99-latency", "-db-cpu", "-db-connections",
+              "-db-free-storage", "-db-replica-lag", "-cpu-redis", "-memory-redis"]  # fmt: skip
+    assert [alarm for alarm in alarms if alarm not in section] == []
+    assert "deploy/RUNBOOK.md#alarms" in section
+    # Right after "Deploying to AWS".
+    headings = re.findall(r"^## (.+)$", readme, re.MULTILINE)
+    assert headings[headings.index("Deploying to AWS") + 1] == "Operating the shop"
+
+    monitoring = "\n".join(p.read_text() for p in (MODULES_DIR / "monitoring").glob("*.tf"))
+    for alarm in SHOP_ALARMS:
+        assert f'alarm_name          = "${{var.name}}{alarm}"' in monitoring, alarm
+    runbook = (TERRAFORM_DIR.parent / "RUNBOOK.md").read_text()
+    assert [
+        alarm for alarm in SHOP_ALARMS if alarm not in readme_section(runbook, "## Alarms")
+    ] == []

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from ecommerce.metrics import METRICS
 from tests.support.moto import MotoServer
 from tests.support.shop import PROJECT_ROOT
 from tests.support.terraform import Workspace, planned_resources, var_args
@@ -33,6 +34,10 @@ SHOP_HOST = "shop.dev.example.test"
 KEYCLOAK_HOST = "sso.dev.example.test"
 STAFF_EMAILS = ["ops@example.test", "owner@example.test"]
 HOUSEKEEPING = ["sh", "-c", "python manage.py clearsessions && python manage.py clearcarts"]
+NAMESPACE = "Storefront"
+COLLECTOR = "aws-otel-collector"
+XRAY_WRITE = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+SHOP_METRICS = set(METRICS)
 
 
 @dataclass
@@ -104,6 +109,8 @@ def applied(moto, workspace, certificate_arn):
         "-var-file=moto.tfvars",
         *var_args(host_args(certificate_arn)),
         *var_args({"shop_staff_emails": json.dumps(STAFF_EMAILS)}),
+        # The collector sidecar and X-Ray permission; the plans below check it off by default.
+        *var_args({"shop_enable_tracing": "true"}),
     ]
     workspace.run("dev", "apply", "-auto-approve", "-input=false", *args, timeout=1500)
     applied = Applied(moto, workspace, workspace.output("dev"), args)
@@ -220,11 +227,99 @@ def test_every_alarm_notifies_the_sns_topic(applied):
     topic = applied.outputs["alarm_topic_arn"]
     assert topic in [t["TopicArn"] for t in applied.client("sns").list_topics()["Topics"]]
     alarms = applied.client("cloudwatch").describe_alarms()["MetricAlarms"]
-    metrics = {(a["Namespace"], a["MetricName"]) for a in alarms}
+    metrics = {(a.get("Namespace"), a.get("MetricName")) for a in alarms}
     for metric in ("CPUUtilization", "DatabaseConnections", "FreeStorageSpace"):
         assert ("AWS/RDS", metric) in metrics, metric
     for alarm in alarms:
         assert alarm["AlarmActions"] == [topic], alarm["AlarmName"]
+    shop_alarms = {a["AlarmName"] for a in alarms if alarm_metrics(a) & SHOP_METRICS}
+    assert shop_alarms == {
+        f"{NAME}-shop-5xx-rate", f"{NAME}-shop-p99-latency", f"{NAME}-sign-in-failure-rate",
+        f"{NAME}-db-connection-failures",
+    }  # fmt: skip
+
+
+def alarm_metrics(alarm: dict[str, Any]) -> set[str]:
+    """Metric names an alarm reads, directly or in its metric math."""
+    names = {alarm["MetricName"]} if alarm.get("MetricName") else set()
+    for query in alarm.get("Metrics", []):
+        if "MetricStat" in query:
+            names.add(query["MetricStat"]["Metric"]["MetricName"])
+    return names
+
+
+def shop_alarm(applied, suffix: str) -> dict[str, Any]:
+    (alarm,) = applied.client("cloudwatch").describe_alarms(AlarmNames=[f"{NAME}-{suffix}"])[
+        "MetricAlarms"
+    ]
+    topic = applied.outputs["alarm_topic_arn"]
+    assert alarm["AlarmActions"] == alarm["OKActions"] == [topic]
+    assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    # Every series is written only when something happens: no data is no failure.
+    assert alarm["TreatMissingData"] == "notBreaching"
+    assert alarm["EvaluationPeriods"] == 1
+    return alarm
+
+
+def metric_math(alarm: dict[str, Any]) -> tuple[str, dict[str, str], dict[str, dict[str, Any]]]:
+    """(the returned expression, every expression by id, every metric by id) of a math alarm."""
+    queries = alarm["Metrics"]
+    (returned,) = [q for q in queries if q.get("ReturnData", True) and "Expression" in q]
+    expressions = {q["Id"]: q["Expression"] for q in queries if "Expression" in q}
+    metrics = {q["Id"]: q["MetricStat"] for q in queries if "MetricStat" in q}
+    for stat in metrics.values():
+        assert stat["Metric"]["Namespace"] == NAMESPACE
+        assert stat["Metric"].get("Dimensions", []) == []  # the service-wide series
+        assert stat["Stat"] == "Sum"
+        assert stat["Period"] == 300
+    assert not [q for q in queries if "MetricStat" in q and q.get("ReturnData")]
+    return returned["Expression"], expressions, metrics
+
+
+def by_metric(metrics: dict[str, dict[str, Any]]) -> dict[str, str]:
+    return {stat["Metric"]["MetricName"]: query_id for query_id, stat in metrics.items()}
+
+
+def test_shop_5xx_rate_alarm_divides_server_errors_by_requests(applied):
+    alarm = shop_alarm(applied, "shop-5xx-rate")
+    expression, _, metrics = metric_math(alarm)
+    ids = by_metric(metrics)
+    assert set(ids) == {"ServerErrors", "Requests"}
+    requests, errors = ids["Requests"], ids["ServerErrors"]
+    assert expression == f"IF({requests} >= 20, 100 * FILL({errors}, 0) / {requests}, 0)"
+    assert alarm["Threshold"] == 5
+
+
+def test_shop_p99_latency_alarm_reads_the_shops_own_latency(applied):
+    alarm = shop_alarm(applied, "shop-p99-latency")
+    assert (alarm["Namespace"], alarm["MetricName"]) == (NAMESPACE, "Latency")
+    assert alarm["ExtendedStatistic"] == "p99"
+    assert alarm.get("Dimensions", []) == []
+    assert alarm["Period"] == 300
+    assert alarm["Threshold"] == 2000  # milliseconds, the metric's unit
+
+
+def test_sign_in_failure_rate_alarm_needs_a_minimum_of_attempts(applied):
+    alarm = shop_alarm(applied, "sign-in-failure-rate")
+    expression, expressions, metrics = metric_math(alarm)
+    ids = by_metric(metrics)
+    assert set(ids) == {"SignIns", "SignInFailures"}
+    signins, failures = ids["SignIns"], ids["SignInFailures"]
+    (attempts,) = [i for i, e in expressions.items() if e != expression]
+    assert expressions[attempts] == f"FILL({signins}, 0) + FILL({failures}, 0)"
+    assert expression == f"IF({attempts} >= 10, 100 * FILL({failures}, 0) / {attempts}, 0)"
+    assert alarm["Threshold"] == 50
+
+
+def test_database_connection_failures_alarm_adds_failed_and_broken_connections(applied):
+    alarm = shop_alarm(applied, "db-connection-failures")
+    expression, _, metrics = metric_math(alarm)
+    ids = by_metric(metrics)
+    assert set(ids) == {"DbConnectFailures", "DbConnectionsBroken"}
+    assert expression == (
+        f"FILL({ids['DbConnectFailures']}, 0) + FILL({ids['DbConnectionsBroken']}, 0)"
+    )
+    assert alarm["Threshold"] == 5
 
 
 def test_dashboard_shows_the_load_balancer_the_services_and_the_database(applied):
@@ -238,6 +333,48 @@ def test_dashboard_shows_the_load_balancer_the_services_and_the_database(applied
                    "CPUUtilization", "MemoryUtilization", "DatabaseConnections",
                    "FreeStorageSpace"):  # fmt: skip
         assert metric in body, metric
+
+
+def dashboard_widgets(applied) -> list[dict[str, Any]]:
+    body = applied.client("cloudwatch").get_dashboard(
+        DashboardName=applied.outputs["dashboard_name"]
+    )["DashboardBody"]
+    return json.loads(body)["widgets"]
+
+
+def test_dashboard_charts_every_metric_the_shop_emits(applied):
+    """Each of the shop's metrics (ecommerce.metrics.METRICS) is on a widget, in the namespace
+    the task gives the shop; the per-route, per-method and per-reason series by a search."""
+    widgets = [w for w in dashboard_widgets(applied) if w["type"] == "metric"]
+    charted, searches = set(), []
+    for widget in widgets:
+        for row in widget["properties"]["metrics"]:
+            # A row is one metric (namespace, name, dimensions..., options) or one expression.
+            assert isinstance(row, list), (widget["properties"]["title"], row)
+            if isinstance(row[0], str) and row[0] == NAMESPACE:
+                charted.add(row[1])
+            elif isinstance(row[0], dict) and "SEARCH(" in row[0].get("expression", ""):
+                searches.append(row[0]["expression"])
+    assert charted == SHOP_METRICS
+    assert f'{{{NAMESPACE},Route}} MetricName="Requests"' in " ".join(searches)
+    assert f'{{{NAMESPACE},Reason}} MetricName="SignInFailures"' in " ".join(searches)
+    assert f'{{{NAMESPACE},Method}} MetricName="SignIns"' in " ".join(searches)
+    environment = {
+        item["name"]: item["value"] for item in container(applied.task_definition())["environment"]
+    }
+    assert environment["METRICS_NAMESPACE"] == NAMESPACE
+    titles = " | ".join(w["properties"].get("title", "") for w in widgets)
+    for title in ("5xx rate", "p50 / p99", "page cache hit rate", "Orders", "Sign-in failures"):
+        assert title.lower() in titles.lower(), title
+
+
+def test_dashboard_shows_keycloaks_target_health_and_its_scraped_metrics(applied):
+    widgets = json.dumps(dashboard_widgets(applied))
+    keycloak_group = target_groups(applied)["keycloak"]["TargetGroupArn"].split(":")[-1]
+    assert f'"HealthyHostCount", "TargetGroup", "{keycloak_group}"' in widgets
+    assert f'"UnHealthyHostCount", "TargetGroup", "{keycloak_group}"' in widgets
+    for metric in ("http_server_requests_seconds", "agroal_active_count", "jvm_memory_used_bytes"):
+        assert f'["Keycloak", "{metric}", "service", "keycloak"' in widgets, metric
 
 
 # --- the shop's service --------------------------------------------------------------------------
@@ -351,6 +488,123 @@ def test_task_role_reads_the_database_secret_only(applied):
     secretsmanager = applied.client("secretsmanager")
     app_secret = secretsmanager.describe_secret(SecretId="ecommerce/dev/database")["ARN"]
     assert secrets_readable_by(applied, task["taskRoleArn"]) == {app_secret}
+
+
+def role_statements(applied, role_arn: str) -> list[dict[str, Any]]:
+    """Every statement of a role's inline policies (this configuration attaches none)."""
+    iam = applied.client("iam")
+    role = role_arn.rsplit("/", 1)[1]
+    assert iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"] == []
+    return [
+        statement
+        for name in iam.list_role_policies(RoleName=role)["PolicyNames"]
+        for statement in statements(
+            iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+        )
+    ]
+
+
+def collector_config(definition: dict[str, Any]) -> dict[str, Any]:
+    (config,) = [e["value"] for e in definition["environment"] if e["name"] == "AOT_CONFIG_CONTENT"]
+    return json.loads(config)  # JSON, which the collector reads as YAML
+
+
+def test_with_tracing_the_collector_runs_beside_the_shop_and_sends_to_xray(applied):
+    """shop_enable_tracing (on in this apply): the ADOT collector in the web task, OTLP on the
+    task's loopback, traces to X-Ray; the shop pointed at it and started after it."""
+    task = applied.task_definition()
+    containers = {c["name"]: c for c in task["containerDefinitions"]}
+    assert set(containers) == {"storefront", COLLECTOR}
+    shop, collector = containers["storefront"], containers[COLLECTOR]
+    assert shop["essential"] is True
+    assert collector["essential"] is False  # a dead collector must not stop the shop
+    assert re.fullmatch(
+        r"public\.ecr\.aws/aws-observability/aws-otel-collector:v\d+\.\d+\.\d+", collector["image"]
+    )
+    assert collector["readonlyRootFilesystem"] is True
+    assert collector["memory"] < task_memory(task)
+    assert (
+        collector["logConfiguration"]["options"]["awslogs-group"]
+        == (shop["logConfiguration"]["options"]["awslogs-group"])
+    )
+    environment = {item["name"]: item["value"] for item in shop["environment"]}
+    assert environment["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://localhost:4317"
+    assert environment["OTEL_SERVICE_NAME"] == "storefront"
+    assert shop["dependsOn"] == [{"containerName": COLLECTOR, "condition": "START"}]
+
+    config = collector_config(collector)
+    assert config["receivers"] == {
+        "otlp": {
+            "protocols": {
+                "grpc": {"endpoint": "127.0.0.1:4317"},
+                "http": {"endpoint": "127.0.0.1:4318"},
+            }
+        }
+    }
+    assert config["exporters"] == {"awsxray": {"region": "us-east-1"}}
+    (pipeline,) = config["service"]["pipelines"].values()
+    assert pipeline["receivers"] == ["otlp"] and pipeline["exporters"] == ["awsxray"]
+    assert set(pipeline["processors"]) <= set(config["processors"])
+    assert list(config["service"]["pipelines"]) == ["traces"]
+
+
+def task_memory(task: dict[str, Any]) -> int:
+    return int(task["memory"])
+
+
+def test_with_tracing_only_the_web_tasks_role_may_write_to_xray(applied):
+    task = applied.task_definition()
+    xray = [s for s in role_statements(applied, task["taskRoleArn"]) if "xray" in json.dumps(s)]
+    (statement,) = xray
+    assert statement["Effect"] == "Allow"
+    assert set(statement["Action"]) == XRAY_WRITE  # no sampling rules, no reads
+    assert statement["Resource"] == ["*"]  # X-Ray has no resource-level permission for these
+    assert "xray" not in json.dumps(role_statements(applied, task["executionRoleArn"]))
+    # The one-off tasks run without the collector and without OTEL_* (nothing to export to).
+    for name in ("migrate", "housekeeping", "low-stock-digest", "bootstrap"):
+        (definition,) = applied.task_definition(f"{SHOP}-{name}")["containerDefinitions"]
+        assert not [e for e in definition["environment"] if e["name"].startswith("OTEL_")], name
+
+
+def test_keycloaks_collector_scrapes_its_management_port_into_cloudwatch(applied):
+    task = applied.task_definition(KEYCLOAK)
+    containers = {c["name"]: c for c in task["containerDefinitions"]}
+    assert set(containers) == {"keycloak", COLLECTOR}
+    keycloak, collector = containers["keycloak"], containers[COLLECTOR]
+    assert keycloak["essential"] is True and collector["essential"] is False
+    # Keycloak's heap is a share of its container's memory: it leaves the collector its part.
+    assert keycloak["memory"] + collector["memory"] == task_memory(task)
+    environment = {item["name"]: item["value"] for item in keycloak["environment"]}
+    assert environment["KC_METRICS_ENABLED"] == "true"
+
+    config = collector_config(collector)
+    (scrape,) = config["receivers"]["prometheus"]["config"]["scrape_configs"]
+    assert scrape["metrics_path"] == "/metrics"
+    assert scrape["static_configs"] == [
+        {"targets": ["127.0.0.1:9000"], "labels": {"service": "keycloak"}}
+    ]
+    emf = config["exporters"]["awsemf"]
+    assert emf["namespace"] == "Keycloak"
+    assert emf["log_group_name"] == f"/ecs/{NAME}/keycloak-metrics"
+    selected = config["processors"]["filter/keycloak"]["metrics"]["include"]["metric_names"]
+    selectors = [s for d in emf["metric_declarations"] for s in d["metric_name_selectors"]]
+    for metric in ("http_server_requests_seconds", "agroal_active_count", "jvm_memory_used_bytes"):
+        assert metric in selected, metric
+    # Every metric kept becomes a CloudWatch metric (a declaration selects it).
+    assert [m for m in selected if not any(re.match(s, m) for s in selectors)] == []
+    assert all(["service"] in d["dimensions"] or ["service", "area"] in d["dimensions"]
+               for d in emf["metric_declarations"])  # fmt: skip
+
+    logs = applied.client("logs")
+    (group,) = logs.describe_log_groups(logGroupNamePrefix=emf["log_group_name"])["logGroups"]
+    assert group["logGroupName"] == emf["log_group_name"]
+    assert group.get("kmsKeyId")
+    (statement,) = role_statements(applied, task["taskRoleArn"])
+    assert set(statement["Action"]) == {
+        "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"
+    }  # fmt: skip
+    arn = group["arn"].removesuffix(":*")
+    assert sorted(statement["Resource"]) == sorted([arn, f"{arn}:*"])
 
 
 def secrets_readable_by(applied, role_arn: str) -> set[str]:
@@ -754,6 +1008,17 @@ def test_services_roll_back_failed_deployments_and_the_shop_scales(dev_plan):
         for policy in resources["aws_appautoscaling_policy"]
     }
     assert metrics == {"ECSServiceAverageCPUUtilization", "ALBRequestCountPerTarget"}
+
+
+def test_tracing_is_off_by_default_no_sidecar_no_otel_variable_no_xray(dev_plan):
+    """dev planned with its own values (shop_enable_tracing defaults to false)."""
+    (web,) = [r for r in dev_plan["aws_ecs_task_definition"] if r["values"]["family"] == SHOP]
+    (shop,) = json.loads(web["values"]["container_definitions"])
+    assert not [e for e in shop["environment"] if e["name"].startswith("OTEL_")]
+    assert "dependsOn" not in shop
+    policies = {r["address"]: r["values"]["policy"] for r in dev_plan["aws_iam_role_policy"]}
+    assert policies["module.shop.aws_iam_role_policy.task"]
+    assert [address for address, policy in policies.items() if "xray:" in policy] == []
 
 
 def test_without_staff_emails_the_digest_is_scheduled_but_disabled(dev_plan):

@@ -121,6 +121,7 @@ module "keycloak" {
   smtp_from                   = coalesce(var.keycloak_smtp_from, "no-reply@${var.shop_host_name}")
   kms_key_arn                 = module.kms.key_arn
   log_retention_days          = var.log_retention_days
+  enable_metrics_collector    = var.keycloak_enable_metrics_collector
 }
 
 module "shop" {
@@ -178,6 +179,8 @@ module "shop" {
   redis_url_secret_arn   = module.cache.redis_url_secret_arn
   kms_key_arn            = module.kms.key_arn
   log_retention_days     = var.log_retention_days
+  metrics_namespace      = var.metrics_namespace
+  enable_tracing         = var.shop_enable_tracing
 }
 
 module "monitoring" {
@@ -191,6 +194,9 @@ module "monitoring" {
   replica_identifier         = module.rds.replica_identifier
   cache_replication_group_id = module.cache.replication_group_id
   alarm_topic_arn            = module.rds.alarm_topic_arn
+  metrics_namespace          = var.metrics_namespace
+  keycloak_metrics_namespace = module.keycloak.metrics_namespace
+  shop_thresholds            = var.shop_alarm_thresholds
   target_group_arn_suffixes = {
     shop     = module.shop.target_group_arn_suffix
     keycloak = module.keycloak.target_group_arn_suffix

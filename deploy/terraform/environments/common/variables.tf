@@ -342,3 +342,36 @@ variable "log_retention_days" {
   type        = number
   default     = 365
 }
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the shop's own metrics (its METRICS_NAMESPACE; the dashboard and the shop's alarms read it)."
+  type        = string
+  default     = "Storefront"
+}
+
+variable "shop_enable_tracing" {
+  description = "Traces: the AWS Distro for OpenTelemetry collector beside the shop, the shop exporting OTLP to it, the collector sending to X-Ray (modules/shop_service, enable_tracing)."
+  type        = bool
+  default     = false
+}
+
+variable "keycloak_enable_metrics_collector" {
+  description = "Scrape Keycloak's /metrics (management port) into CloudWatch with a collector sidecar (modules/keycloak_service, enable_metrics_collector)."
+  type        = bool
+  default     = true
+}
+
+variable "shop_alarm_thresholds" {
+  description = "Thresholds of the alarms on the shop's own metrics (modules/monitoring, shop_thresholds); every attribute optional."
+  type = object({
+    server_error_rate_percent    = optional(number)
+    server_error_min_requests    = optional(number)
+    p99_latency_ms               = optional(number)
+    sign_in_failure_rate_percent = optional(number)
+    sign_in_min_attempts         = optional(number)
+    db_connection_failures       = optional(number)
+    period_seconds               = optional(number)
+    evaluation_periods           = optional(number)
+  })
+  default = {}
+}

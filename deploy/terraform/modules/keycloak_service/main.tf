@@ -55,75 +55,163 @@ locals {
     "[[ \"$status_line\" == *' 200 '* ]]",
   ])
 
-  container_definitions = jsonencode([
-    {
-      name        = "keycloak"
-      image       = var.image
-      essential   = true
-      stopTimeout = 60
-      entryPoint  = ["/bin/bash", "-c"]
-      command     = [local.start_script]
-      portMappings = [
-        { name = "http", containerPort = 8080, hostPort = 8080, protocol = "tcp", appProtocol = "http" },
-        { name = "management", containerPort = 9000, hostPort = 9000, protocol = "tcp" },
-        { name = "jgroups", containerPort = 7800, hostPort = 7800, protocol = "tcp" },
-        { name = "jgroups-fd", containerPort = 57800, hostPort = 57800, protocol = "tcp" },
-      ]
-      environment = [
-        { name = "KC_DB", value = "postgres" },
-        { name = "KC_DB_URL_HOST", value = var.db_host },
-        { name = "KC_DB_URL_PORT", value = tostring(var.db_port) },
-        { name = "KC_DB_URL_DATABASE", value = var.db_name },
-        { name = "KC_DB_URL_PROPERTIES", value = "?sslmode=${var.db_ssl_mode}" },
-        { name = "KC_DB_POOL_MAX_SIZE", value = tostring(var.db_pool_max_size) },
-        { name = "KC_HOSTNAME", value = local.url },
-        { name = "KC_HTTP_ENABLED", value = "true" },
-        { name = "KC_HTTP_PORT", value = "8080" },
-        { name = "KC_PROXY_HEADERS", value = "xforwarded" },
-        { name = "KC_PROXY_TRUSTED_ADDRESSES", value = data.aws_vpc.this.cidr_block },
-        { name = "KC_HEALTH_ENABLED", value = "true" },
-        { name = "KC_METRICS_ENABLED", value = "true" },
-        { name = "KC_CACHE", value = "ispn" },
-        { name = "KC_CACHE_STACK", value = "jdbc-ping" },
-        { name = "KC_LOG", value = "console" },
-        { name = "KC_LOG_CONSOLE_OUTPUT", value = "json" },
-        { name = "KC_BOOTSTRAP_ADMIN_USERNAME", value = var.admin_username },
-        { name = local.realm_json_env, value = local.realm_json },
-        { name = local.smtp_env.host, value = var.smtp_host },
-        { name = local.smtp_env.port, value = tostring(var.smtp_port) },
-        { name = local.smtp_env.from, value = var.smtp_from },
-      ]
-      secrets = [
-        { name = "KC_DB_USERNAME", valueFrom = "${var.db_secret_arn}:username::" },
-        { name = "KC_DB_PASSWORD", valueFrom = "${var.db_secret_arn}:password::" },
-        { name = "KC_BOOTSTRAP_ADMIN_PASSWORD", valueFrom = "${aws_secretsmanager_secret.admin.arn}:password::" },
-        { name = local.client_secret_env, valueFrom = aws_secretsmanager_secret.client.arn },
-        { name = local.smtp_env.user, valueFrom = "${aws_secretsmanager_secret.smtp.arn}:username::" },
-        { name = local.smtp_env.password, valueFrom = "${aws_secretsmanager_secret.smtp.arn}:password::" },
-      ]
-      linuxParameters = {
-        initProcessEnabled = true
-        capabilities       = { drop = ["ALL"] }
+  keycloak_container = {
+    name        = "keycloak"
+    image       = var.image
+    essential   = true
+    stopTimeout = 60
+    entryPoint  = ["/bin/bash", "-c"]
+    command     = [local.start_script]
+    portMappings = [
+      { name = "http", containerPort = 8080, hostPort = 8080, protocol = "tcp", appProtocol = "http" },
+      { name = "management", containerPort = 9000, hostPort = 9000, protocol = "tcp" },
+      { name = "jgroups", containerPort = 7800, hostPort = 7800, protocol = "tcp" },
+      { name = "jgroups-fd", containerPort = 57800, hostPort = 57800, protocol = "tcp" },
+    ]
+    environment = [
+      { name = "KC_DB", value = "postgres" },
+      { name = "KC_DB_URL_HOST", value = var.db_host },
+      { name = "KC_DB_URL_PORT", value = tostring(var.db_port) },
+      { name = "KC_DB_URL_DATABASE", value = var.db_name },
+      { name = "KC_DB_URL_PROPERTIES", value = "?sslmode=${var.db_ssl_mode}" },
+      { name = "KC_DB_POOL_MAX_SIZE", value = tostring(var.db_pool_max_size) },
+      { name = "KC_HOSTNAME", value = local.url },
+      { name = "KC_HTTP_ENABLED", value = "true" },
+      { name = "KC_HTTP_PORT", value = "8080" },
+      { name = "KC_PROXY_HEADERS", value = "xforwarded" },
+      { name = "KC_PROXY_TRUSTED_ADDRESSES", value = data.aws_vpc.this.cidr_block },
+      { name = "KC_HEALTH_ENABLED", value = "true" },
+      { name = "KC_METRICS_ENABLED", value = "true" },
+      { name = "KC_CACHE", value = "ispn" },
+      { name = "KC_CACHE_STACK", value = "jdbc-ping" },
+      { name = "KC_LOG", value = "console" },
+      { name = "KC_LOG_CONSOLE_OUTPUT", value = "json" },
+      { name = "KC_BOOTSTRAP_ADMIN_USERNAME", value = var.admin_username },
+      { name = local.realm_json_env, value = local.realm_json },
+      { name = local.smtp_env.host, value = var.smtp_host },
+      { name = local.smtp_env.port, value = tostring(var.smtp_port) },
+      { name = local.smtp_env.from, value = var.smtp_from },
+    ]
+    secrets = [
+      { name = "KC_DB_USERNAME", valueFrom = "${var.db_secret_arn}:username::" },
+      { name = "KC_DB_PASSWORD", valueFrom = "${var.db_secret_arn}:password::" },
+      { name = "KC_BOOTSTRAP_ADMIN_PASSWORD", valueFrom = "${aws_secretsmanager_secret.admin.arn}:password::" },
+      { name = local.client_secret_env, valueFrom = aws_secretsmanager_secret.client.arn },
+      { name = local.smtp_env.user, valueFrom = "${aws_secretsmanager_secret.smtp.arn}:username::" },
+      { name = local.smtp_env.password, valueFrom = "${aws_secretsmanager_secret.smtp.arn}:password::" },
+    ]
+    linuxParameters = {
+      initProcessEnabled = true
+      capabilities       = { drop = ["ALL"] }
+    }
+    healthCheck = {
+      command     = ["CMD", "/bin/bash", "-c", local.container_health_check]
+      interval    = 30
+      timeout     = 5
+      retries     = 3
+      startPeriod = 300
+    }
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        "awslogs-group"         = aws_cloudwatch_log_group.this.name
+        "awslogs-region"        = var.aws_region
+        "awslogs-stream-prefix" = "keycloak"
+        "mode"                  = "non-blocking"
+        "max-buffer-size"       = "25m"
       }
-      healthCheck = {
-        command     = ["CMD", "/bin/bash", "-c", local.container_health_check]
-        interval    = 30
-        timeout     = 5
-        retries     = 3
-        startPeriod = 300
-      }
-      logConfiguration = {
-        logDriver = "awslogs"
-        options = {
-          "awslogs-group"         = aws_cloudwatch_log_group.this.name
-          "awslogs-region"        = var.aws_region
-          "awslogs-stream-prefix" = "keycloak"
-          "mode"                  = "non-blocking"
-          "max-buffer-size"       = "25m"
+    }
+  }
+
+  # Keycloak's own metrics (KC_METRICS_ENABLED: Prometheus text on the management port's
+  # /metrics) into CloudWatch: the AWS Distro for OpenTelemetry collector beside Keycloak scrapes
+  # 127.0.0.1:9000 every minute and writes the few series the dashboard reads in the embedded
+  # metric format to their own log group (namespace var.metrics_namespace, dimension
+  # service=keycloak, plus outcome / area). Its configuration travels inline in
+  # AOT_CONFIG_CONTENT. Not essential: if it dies, Keycloak keeps serving.
+  collector_container_name = "aws-otel-collector"
+  collector_metrics = [
+    "http_server_requests_seconds",
+    "http_server_requests_seconds_max",
+    "agroal_active_count",
+    "agroal_available_count",
+    "agroal_awaiting_count",
+    "jvm_memory_used_bytes",
+    "process_cpu_usage",
+  ]
+  collector_config = jsonencode({ # JSON is YAML: the collector reads it as is
+    receivers = {
+      prometheus = {
+        config = {
+          scrape_configs = [{
+            job_name        = "keycloak"
+            scrape_interval = "60s"
+            scrape_timeout  = "10s"
+            metrics_path    = "/metrics"
+            static_configs  = [{ targets = ["127.0.0.1:9000"], labels = { service = "keycloak" } }]
+          }]
         }
       }
     }
-  ])
+    processors = {
+      "filter/keycloak" = {
+        metrics = { include = { match_type = "strict", metric_names = local.collector_metrics } }
+      }
+      # The task id for the log stream's name.
+      resourcedetection = { detectors = ["env", "ecs"], timeout = "2s", override = false }
+      batch             = { timeout = "60s" }
+    }
+    exporters = {
+      awsemf = {
+        namespace                        = var.metrics_namespace
+        region                           = var.aws_region
+        log_group_name                   = local.metrics_log_group
+        log_stream_name                  = "keycloak-{TaskId}"
+        dimension_rollup_option          = "NoDimensionRollup"
+        resource_to_telemetry_conversion = { enabled = false }
+        metric_declarations = [
+          {
+            dimensions            = [["service"], ["service", "outcome"]]
+            metric_name_selectors = ["^http_server_requests_seconds"]
+          },
+          {
+            dimensions            = [["service"]]
+            metric_name_selectors = ["^agroal_", "^process_cpu_usage"]
+          },
+          {
+            dimensions            = [["service", "area"]]
+            metric_name_selectors = ["^jvm_memory_used_bytes"]
+          },
+        ]
+      }
+    }
+    service = {
+      pipelines = {
+        metrics = { receivers = ["prometheus"], processors = ["filter/keycloak", "resourcedetection", "batch"], exporters = ["awsemf"] }
+      }
+    }
+  })
+  collector_container = {
+    name                   = local.collector_container_name
+    image                  = var.collector_image
+    essential              = false
+    memory                 = var.collector_memory
+    readonlyRootFilesystem = true
+    environment            = [{ name = "AOT_CONFIG_CONTENT", value = local.collector_config }]
+    linuxParameters        = { capabilities = { drop = ["ALL"] } }
+    logConfiguration = merge(local.keycloak_container.logConfiguration, {
+      options = merge(local.keycloak_container.logConfiguration.options, { "awslogs-stream-prefix" = "otel-collector" })
+    })
+  }
+
+  # With the collector, Keycloak's container gets the rest of the task's memory as its limit, so
+  # that its heap (a share of the container's memory) leaves the collector room.
+  container_definitions = var.enable_metrics_collector ? jsonencode([
+    merge(local.keycloak_container, { memory = var.memory - var.collector_memory }),
+    local.collector_container,
+  ]) : jsonencode([local.keycloak_container])
+
+  metrics_log_group = "/ecs/${var.name}/keycloak-metrics"
 
   injected_secret_arns = [
     var.db_secret_arn,
@@ -289,6 +377,47 @@ resource "aws_iam_role_policy" "execution" {
   policy = data.aws_iam_policy_document.execution.json
 }
 
+# The metrics collector's (enable_metrics_collector): write its embedded-metric-format lines to
+# their log group, nothing else. Keycloak itself calls no AWS API.
+resource "aws_cloudwatch_log_group" "metrics" {
+  #checkov:skip=CKV_AWS_338:Holds only the collector's embedded-metric-format lines; CloudWatch keeps the metrics extracted from them for 15 months, so a year of the raw lines adds cost and no record (metrics_log_retention_days, default 7).
+  count = var.enable_metrics_collector ? 1 : 0
+
+  name              = local.metrics_log_group
+  retention_in_days = var.metrics_log_retention_days
+  kms_key_id        = var.kms_key_arn
+
+  tags = { Name = local.metrics_log_group }
+}
+
+resource "aws_iam_role" "task" {
+  count = var.enable_metrics_collector ? 1 : 0
+
+  name               = "${var.name}-keycloak-task"
+  description        = "Keycloak tasks' metrics collector: write Keycloak's metrics to CloudWatch (embedded metric format)"
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
+
+  tags = { Name = "${var.name}-keycloak-task" }
+}
+
+data "aws_iam_policy_document" "task" {
+  count = var.enable_metrics_collector ? 1 : 0
+
+  statement {
+    sid       = "MetricsLogStreams"
+    actions   = ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+    resources = [aws_cloudwatch_log_group.metrics[0].arn, "${aws_cloudwatch_log_group.metrics[0].arn}:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "task" {
+  count = var.enable_metrics_collector ? 1 : 0
+
+  name   = "task"
+  role   = aws_iam_role.task[0].id
+  policy = data.aws_iam_policy_document.task[0].json
+}
+
 # --------------------------------------------------------------------------------------------
 # Task definition
 # --------------------------------------------------------------------------------------------
@@ -301,6 +430,7 @@ resource "aws_ecs_task_definition" "this" {
   cpu                      = var.cpu
   memory                   = var.memory
   execution_role_arn       = aws_iam_role.execution.arn
+  task_role_arn            = var.enable_metrics_collector ? aws_iam_role.task[0].arn : null
   container_definitions    = local.container_definitions
 
   runtime_platform {

@@ -67,3 +67,13 @@ output "smtp_secret_arn" {
   description = "ARN of the SMTP relay's JSON secret {username, password}; its value is put by hand (RUNBOOK)."
   value       = aws_secretsmanager_secret.smtp.arn
 }
+
+output "metrics_namespace" {
+  description = "CloudWatch namespace of Keycloak's scraped metrics, or null without the collector."
+  value       = var.enable_metrics_collector ? var.metrics_namespace : null
+}
+
+output "task_role_arn" {
+  description = "Task role of Keycloak (the metrics collector's CloudWatch Logs writes), or null without the collector."
+  value       = var.enable_metrics_collector ? aws_iam_role.task[0].arn : null
+}

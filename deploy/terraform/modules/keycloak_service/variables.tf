@@ -276,3 +276,48 @@ variable "smtp_from" {
     error_message = "smtp_from must be an e-mail address."
   }
 }
+
+variable "enable_metrics_collector" {
+  description = "Run the AWS Distro for OpenTelemetry collector beside Keycloak: it scrapes Keycloak's /metrics on the management port (9000) and writes a few series to CloudWatch (metrics_namespace). Off: no sidecar, no task role, no metrics log group; /metrics and /health stay reachable inside the task only (RUNBOOK)."
+  type        = bool
+  default     = true
+}
+
+variable "collector_image" {
+  description = "AWS Distro for OpenTelemetry collector image of the metrics sidecar, pinned by tag or digest."
+  type        = string
+  default     = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3"
+
+  validation {
+    condition     = can(regex(":v[0-9]+\\.[0-9]+\\.[0-9]+$|@sha256:[0-9a-f]{64}$", var.collector_image))
+    error_message = "Pin the collector image to a vX.Y.Z tag or a digest."
+  }
+}
+
+variable "collector_memory" {
+  description = "Hard memory limit of the collector sidecar in MiB; Keycloak's container gets the task's memory minus this."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = var.collector_memory >= 64 && var.collector_memory <= 1024
+    error_message = "collector_memory must be between 64 and 1024 MiB."
+  }
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of Keycloak's scraped metrics (the dashboard's keycloak_metrics_namespace)."
+  type        = string
+  default     = "Keycloak"
+}
+
+variable "metrics_log_retention_days" {
+  description = "Retention of the log group holding the collector's embedded-metric-format lines (the metrics themselves are kept by CloudWatch Metrics)."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.metrics_log_retention_days)
+    error_message = "metrics_log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, ...)."
+  }
+}

@@ -45,10 +45,11 @@ locals {
         view    = "timeSeries"
         stacked = false
         period  = 60
-        metrics = flatten([for label, tg in var.target_group_arn_suffixes : [
+        # One row per metric: concat, not flatten (which would flatten the rows too).
+        metrics = concat([for label, tg in var.target_group_arn_suffixes : [
           ["AWS/ApplicationELB", "TargetResponseTime", "TargetGroup", tg, "LoadBalancer", local.lb, { stat = "p50", label = "${label} p50" }],
           ["AWS/ApplicationELB", "TargetResponseTime", "TargetGroup", tg, "LoadBalancer", local.lb, { stat = "p99", label = "${label} p99" }],
-        ]])
+        ]]...)
         annotations = { horizontal = [{ label = "p99 alarm", value = local.t.p99_latency_seconds }] }
       }
     },
@@ -56,7 +57,7 @@ locals {
 
   ecs_widgets = [
     for index, metric in ["CPUUtilization", "MemoryUtilization"] : {
-      type = "metric", x = index * 12, y = 6, width = 12, height = 6
+      type = "metric", x = index * 12, y = 24, width = 12, height = 6
       properties = {
         title   = "ECS ${metric == "CPUUtilization" ? "CPU" : "memory"} per service (%)"
         region  = local.region
@@ -79,7 +80,7 @@ locals {
   }
   rds_widgets = concat(
     [for index, title in keys(local.rds_metrics) : {
-      type = "metric", x = (index % 4) * 6, y = 12, width = 6, height = 6
+      type = "metric", x = (index % 4) * 6, y = 30, width = 6, height = 6
       properties = {
         title   = title
         region  = local.region
@@ -94,7 +95,7 @@ locals {
       }
     }],
     var.replica_identifier == null ? [] : [{
-      type = "metric", x = 0, y = 18, width = 12, height = 6
+      type = "metric", x = 0, y = 36, width = 12, height = 6
       properties = {
         title   = "RDS replica lag (s)"
         region  = local.region
@@ -109,7 +110,7 @@ locals {
 
   cache_widgets = var.cache_replication_group_id == null ? [] : [
     for index, metric in ["EngineCPUUtilization", "DatabaseMemoryUsagePercentage", "CurrConnections"] : {
-      type = "metric", x = index * 8, y = 24, width = 8, height = 6
+      type = "metric", x = index * 8, y = 42, width = 8, height = 6
       properties = {
         title   = "ElastiCache ${metric}"
         region  = local.region
@@ -127,13 +128,14 @@ locals {
   ]
 
   alarm_widget = [{
-    type = "alarm", x = 0, y = 30, width = 24, height = 4
+    type = "alarm", x = 0, y = 54, width = 24, height = 6
     properties = {
       title = "Alarms"
       alarms = concat([aws_cloudwatch_metric_alarm.alb_5xx.arn, aws_cloudwatch_metric_alarm.p99_latency.arn],
         [for alarm in aws_cloudwatch_metric_alarm.target_5xx : alarm.arn],
         [for alarm in aws_cloudwatch_metric_alarm.unhealthy_hosts : alarm.arn],
-      [for alarm in aws_cloudwatch_metric_alarm.no_healthy_hosts : alarm.arn])
+        [for alarm in aws_cloudwatch_metric_alarm.no_healthy_hosts : alarm.arn],
+      local.shop_alarm_arns)
     }
   }]
 }
@@ -141,7 +143,7 @@ locals {
 resource "aws_cloudwatch_dashboard" "this" {
   dashboard_name = var.name
   dashboard_body = jsonencode({
-    widgets = concat(local.alb_widgets, local.ecs_widgets, local.rds_widgets, local.cache_widgets, local.alarm_widget)
+    widgets = concat(local.alb_widgets, local.shop_widgets, local.ecs_widgets, local.rds_widgets, local.cache_widgets, local.keycloak_widgets, local.alarm_widget)
   })
 }
 

@@ -18,5 +18,13 @@ output "alarm_arns" {
     { for alarm in aws_cloudwatch_metric_alarm.target_5xx : alarm.alarm_name => alarm.arn },
     { for alarm in aws_cloudwatch_metric_alarm.unhealthy_hosts : alarm.alarm_name => alarm.arn },
     { for alarm in aws_cloudwatch_metric_alarm.no_healthy_hosts : alarm.alarm_name => alarm.arn },
+    {
+      for alarm in [
+        aws_cloudwatch_metric_alarm.shop_5xx_rate,
+        aws_cloudwatch_metric_alarm.shop_p99_latency,
+        aws_cloudwatch_metric_alarm.sign_in_failure_rate,
+        aws_cloudwatch_metric_alarm.db_connection_failures,
+      ] : alarm.alarm_name => alarm.arn
+    },
   )
 }

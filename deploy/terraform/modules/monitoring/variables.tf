@@ -60,6 +60,53 @@ variable "alarm_topic_arn" {
   type        = string
 }
 
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the shop's own metrics (embedded metric format in its log lines; the shop's METRICS_NAMESPACE)."
+  type        = string
+  default     = "Storefront"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._/#:-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/")
+    error_message = "metrics_namespace must be a custom CloudWatch namespace (letters, digits, . _ / # : -; not AWS/...)."
+  }
+}
+
+variable "keycloak_metrics_namespace" {
+  description = "CloudWatch namespace Keycloak's scraped metrics go to (modules/keycloak_service's collector); null leaves the Keycloak metric widgets out (its target group health is charted either way)."
+  type        = string
+  default     = null
+}
+
+variable "shop_thresholds" {
+  description = "Thresholds of the alarms on the shop's own metrics. server_error_rate_percent: ServerErrors / Requests; server_error_min_requests: fewer requests in a period never alarm; p99_latency_ms: p99 of Latency; sign_in_failure_rate_percent: SignInFailures / (SignIns + SignInFailures); sign_in_min_attempts: fewer attempts never alarm; db_connection_failures: DbConnectFailures + DbConnectionsBroken per period; period_seconds and evaluation_periods: the window."
+  type = object({
+    server_error_rate_percent    = optional(number, 5)
+    server_error_min_requests    = optional(number, 20)
+    p99_latency_ms               = optional(number, 2000)
+    sign_in_failure_rate_percent = optional(number, 50)
+    sign_in_min_attempts         = optional(number, 10)
+    db_connection_failures       = optional(number, 5)
+    period_seconds               = optional(number, 300)
+    evaluation_periods           = optional(number, 1)
+  })
+  default = {}
+
+  validation {
+    condition     = contains([60, 300, 900, 3600], var.shop_thresholds.period_seconds) && var.shop_thresholds.evaluation_periods >= 1
+    error_message = "shop_thresholds.period_seconds must be 60, 300, 900 or 3600 and evaluation_periods at least 1."
+  }
+
+  validation {
+    condition = (
+      var.shop_thresholds.server_error_rate_percent > 0 && var.shop_thresholds.server_error_rate_percent <= 100
+      && var.shop_thresholds.sign_in_failure_rate_percent > 0 && var.shop_thresholds.sign_in_failure_rate_percent <= 100
+      && var.shop_thresholds.server_error_min_requests >= 1 && var.shop_thresholds.sign_in_min_attempts >= 1
+      && var.shop_thresholds.p99_latency_ms > 0 && var.shop_thresholds.db_connection_failures >= 0
+    )
+    error_message = "Rates must be in (0, 100], the minimum volumes at least 1, the latency positive and the failure count not negative."
+  }
+}
+
 variable "thresholds" {
   description = "Alarm thresholds. alb_5xx_count / target_5xx_count: 5xx responses per period; p99_latency_seconds: TargetResponseTime p99; period_seconds and evaluation_periods: how long a breach must last."
   type = object({

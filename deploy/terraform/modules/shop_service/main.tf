@@ -31,9 +31,64 @@ locals {
     redis_url_arn          = var.redis_url_secret_arn
     log_group              = aws_cloudwatch_log_group.this.name
     staff_emails           = join(",", var.staff_emails)
+    metrics_namespace      = var.metrics_namespace
   })
 
   web_container = one(jsondecode(local.web_container_definitions))
+
+  # Tracing (enable_tracing): the AWS Distro for OpenTelemetry collector beside the shop in the
+  # web task. The shop exports OTLP to it over the task's loopback (OTEL_EXPORTER_OTLP_ENDPOINT
+  # switches the shop's tracing on); it sends the traces to X-Ray with the task role. Its
+  # configuration travels inline in AOT_CONFIG_CONTENT: traces only, listening on 127.0.0.1,
+  # so no SSM parameter and no permission beyond X-Ray's are needed (the image's built-in
+  # ecs-default-config.yaml also listens on 0.0.0.0 for StatsD, X-Ray UDP and OTLP metrics,
+  # which it sends to CloudWatch Logs). Not essential: if it dies, the shop keeps serving.
+  collector_container_name = "aws-otel-collector"
+  collector_config = jsonencode({ # JSON is YAML: the collector reads it as is
+    receivers = {
+      otlp = {
+        protocols = {
+          grpc = { endpoint = "127.0.0.1:4317" }
+          http = { endpoint = "127.0.0.1:4318" }
+        }
+      }
+    }
+    processors = {
+      resourcedetection = { detectors = ["env", "ecs"], timeout = "2s", override = false }
+      batch             = { timeout = "1s", send_batch_size = 50 }
+    }
+    exporters = {
+      awsxray = { region = var.aws_region }
+    }
+    service = {
+      pipelines = {
+        traces = { receivers = ["otlp"], processors = ["resourcedetection", "batch"], exporters = ["awsxray"] }
+      }
+    }
+  })
+  collector_container = {
+    name                   = local.collector_container_name
+    image                  = var.collector_image
+    essential              = false
+    memory                 = var.collector_memory
+    readonlyRootFilesystem = true
+    environment            = [{ name = "AOT_CONFIG_CONTENT", value = local.collector_config }]
+    linuxParameters        = { capabilities = { drop = ["ALL"] } }
+    logConfiguration = merge(local.web_container.logConfiguration, {
+      options = merge(local.web_container.logConfiguration.options, { "awslogs-stream-prefix" = "otel-collector" })
+    })
+  }
+  tracing_environment = [
+    { name = "OTEL_EXPORTER_OTLP_ENDPOINT", value = "http://localhost:4317" },
+    { name = "OTEL_SERVICE_NAME", value = var.otel_service_name },
+  ]
+  web_task_container_definitions = var.enable_tracing ? jsonencode([
+    merge(local.web_container, {
+      environment = concat(local.web_container.environment, local.tracing_environment)
+      dependsOn   = [{ containerName = local.collector_container_name, condition = "START" }]
+    }),
+    local.collector_container,
+  ]) : local.web_container_definitions
 
   # One-off tasks: the same container with the command replaced. No port mapping and no
   # container health check (nothing listens), and their own log stream prefix.
@@ -293,6 +348,18 @@ data "aws_iam_policy_document" "task" {
     actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
     resources = ["${var.media_bucket_arn}/*"]
   }
+
+  # The collector's awsxray exporter (enable_tracing): the write half of
+  # AWSXRayDaemonWriteAccess. The sampling rules (GetSampling*) are left out: the shop samples
+  # in its own SDK and the collector runs no X-Ray proxy.
+  dynamic "statement" {
+    for_each = var.enable_tracing ? ["XRayWrite"] : []
+    content {
+      sid       = statement.value
+      actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+      resources = ["*"] # X-Ray has no resource-level permissions for these actions
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "task" {
@@ -327,7 +394,7 @@ resource "aws_ecs_task_definition" "web" {
   memory                   = var.memory
   execution_role_arn       = aws_iam_role.execution.arn
   task_role_arn            = aws_iam_role.task.arn
-  container_definitions    = local.web_container_definitions
+  container_definitions    = local.web_task_container_definitions
 
   runtime_platform {
     operating_system_family = "LINUX"

@@ -392,3 +392,43 @@ variable "low_stock_digest_timezone" {
   type        = string
   default     = "UTC"
 }
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the shop's embedded-format metrics (METRICS_NAMESPACE); the dashboard and alarms (modules/monitoring) read the same one."
+  type        = string
+  default     = "Storefront"
+}
+
+variable "enable_tracing" {
+  description = "Run the AWS Distro for OpenTelemetry collector beside the shop in the web task, point the shop's OTLP exporter at it (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME) and let the task role write to X-Ray. Off: no sidecar, no OTEL_* variable, no X-Ray permission."
+  type        = bool
+  default     = false
+}
+
+variable "collector_image" {
+  description = "AWS Distro for OpenTelemetry collector image of the tracing sidecar, pinned by tag or digest."
+  type        = string
+  default     = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3"
+
+  validation {
+    condition     = can(regex(":v[0-9]+\\.[0-9]+\\.[0-9]+$|@sha256:[0-9a-f]{64}$", var.collector_image))
+    error_message = "Pin the collector image to a vX.Y.Z tag or a digest."
+  }
+}
+
+variable "collector_memory" {
+  description = "Hard memory limit of the collector sidecar in MiB (taken from the task's memory)."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = var.collector_memory >= 64
+    error_message = "collector_memory must be at least 64 MiB."
+  }
+}
+
+variable "otel_service_name" {
+  description = "Service name of the shop's traces (OTEL_SERVICE_NAME; the X-Ray service map's node)."
+  type        = string
+  default     = "storefront"
+}
