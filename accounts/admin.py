@@ -1,7 +1,14 @@
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from .models import User
+
+# Failed password sign-ins (accounts.lockout): deleting an account's or a client's attempts
+# unlocks it. Only this one of django-axes' admins (AXES_ENABLE_ADMIN is off): the shop keeps
+# no log of successful sign-ins and no separate failure log.
+admin.site.register(AccessAttempt, AccessAttemptAdmin)
 
 
 @admin.register(User)

@@ -19,7 +19,8 @@ class EmailAuthenticationForm(auth_forms.AuthenticationForm):
     accounts made by hand have one).
     """
 
-    username = forms.CharField(
+    # UsernameField: NFKC-normalized as Django's own sign-in form does (fullwidth letters too).
+    username = auth_forms.UsernameField(
         label="E-mail",
         max_length=254,
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),

@@ -9,7 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect, resolve_url
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.views.generic import FormView, TemplateView
 from mozilla_django_oidc.views import OIDCLogoutView
@@ -67,6 +67,26 @@ def admin_login(request):
         raise PermissionDenied("Your account has no access to the administration.")
     query = urlencode({"next": request.GET.get("next", reverse("admin:index"))})
     return redirect(f"{reverse('accounts:login')}?{query}")
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """AXES_LOCKOUT_CALLABLE: too many failed sign-ins for this account or from this client.
+
+    429 with Retry-After. Every attempt while locked out (the right password included) is
+    refused and starts the cool-off again, so the wait shown is the whole cool-off.
+    """
+    cool_off = settings.AXES_COOLOFF_TIME
+    response = render(
+        request,
+        "accounts/locked_out.html",
+        {
+            "cool_off_minutes": max(1, round(cool_off.total_seconds() / 60)),
+            "local_passwords": not settings.OIDC_ENABLED,
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(int(cool_off.total_seconds()))
+    return response
 
 
 def keycloak_account_url() -> str:

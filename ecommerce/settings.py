@@ -5,6 +5,7 @@ supplies a local secret key. Every variable read here is documented in the READM
 """
 
 import secrets
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -50,6 +51,8 @@ INSTALLED_APPS = [
     "mozilla_django_oidc",
     "django_countries",
     "import_export",
+    # Failed password sign-ins: counted per account and per client, locked out for a while.
+    "axes",
     # The project package: its management commands (bootstrap_databases); no models.
     "ecommerce",
     "accounts",
@@ -65,6 +68,7 @@ MIDDLEWARE = [
     "ecommerce.health.HealthCheckMiddleware",
     "ecommerce.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "ecommerce.security.PermissionsPolicy",
     # Outside sessions and authentication, so it sees what they did to the response.
     "ecommerce.privacy.PrivatePages",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -73,11 +77,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ecommerce.security.StaffSessionIdleTimeout",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Inside the others, so the page it puts on an empty 405 gets their headers.
     "ecommerce.errors.MethodNotAllowedPage",
+    # Turns a sign-in that django-axes refused into the lockout page (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ecommerce.urls"
@@ -184,13 +191,49 @@ if OIDC_ENABLED:
     OIDC_EXEMPT_URLS = ["accounts:logout", "oidc_logout"]
     LOGIN_REDIRECT_URL_FAILURE = "/"
     AUTHENTICATION_BACKENDS = [
+        # Lets Keycloak's sign-ins through untouched (accounts.lockout.not_a_password_sign_in).
+        "axes.backends.AxesStandaloneBackend",
         "accounts.oidc.KeycloakBackend",
         *(["django.contrib.auth.backends.ModelBackend"] if ADMIN_PASSWORD_LOGIN else []),
     ]
     # Re-checks the session with Keycloak when the ID token expires (signed out if disabled).
     MIDDLEWARE.append("accounts.oidc.KeycloakSessionRefresh")
+else:
+    # django-axes first: it refuses a locked-out sign-in before the password is hashed.
+    AUTHENTICATION_BACKENDS = [
+        "axes.backends.AxesStandaloneBackend",
+        "django.contrib.auth.backends.ModelBackend",
+    ]
 OIDC_STAFF_ROLE = env.str("KEYCLOAK_STAFF_ROLE", default="shop-staff")
 OIDC_ADMIN_ROLE = env.str("KEYCLOAK_ADMIN_ROLE", default="shop-admin")
+
+# Password sign-in (the local form and the admin's) against guessing: django-axes, tuned in
+# accounts.lockout. Failures within the cool-off lock the account (from any client) at
+# SHOP_SIGN_IN_FAILURE_LIMIT, and the client IP (for every account) at
+# SHOP_SIGN_IN_IP_FAILURE_LIMIT; the lock lifts SHOP_SIGN_IN_COOLOFF_MINUTES after the last
+# attempt, or when staff delete the access attempts in the admin (or `axes_reset_username`).
+AXES_FAILURE_LIMIT = env.int("SHOP_SIGN_IN_FAILURE_LIMIT", default=5)
+SIGN_IN_IP_FAILURE_LIMIT = env.int("SHOP_SIGN_IN_IP_FAILURE_LIMIT", default=20)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SHOP_SIGN_IN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "accounts.lockout.SignInAttempts"
+AXES_USERNAME_CALLABLE = "accounts.lockout.account_username"
+AXES_WHITELIST_CALLABLE = "accounts.lockout.not_a_password_sign_in"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "ecommerce.security.client_ip"
+AXES_RESET_ON_SUCCESS = True
+# An attempt while locked out (the right password too) starts the cool-off again: the lockout
+# page's "try again in N minutes" stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+# No table of successful sign-ins (it would grow without end); failures are logged at WARNING
+# with the client IP, never the password nor what was typed as the user name (people type
+# passwords there by mistake).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["username", "csrfmiddlewaretoken"]
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False  # accounts/admin.py shows the attempts, not axes' other tables
+# Proxies in front of the shop that append to X-Forwarded-For (the ALB); 0 without one.
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=1)
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
@@ -256,11 +299,31 @@ SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Browser features no page of the shop uses, refused to any script or frame (ecommerce.security).
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "browsing-topics": [],
+    "camera": [],
+    "display-capture": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "payment": [],
+    "serial": [],
+    "usb": [],
+}
+# Staff sessions end after this long without a request (shoppers': SESSION_COOKIE_AGE, 2 weeks).
+STAFF_SESSION_IDLE_TIMEOUT = 60 * env.int("DJANGO_STAFF_SESSION_IDLE_MINUTES", default=30)
 SILENCED_SYSTEM_CHECKS = [
     # HSTS preloading is a commitment to the browsers' built-in lists that is slow to undo;
     # an operator opts in with DJANGO_SECURE_HSTS_PRELOAD=true, so the check's nudge is noise.
     "security.W021",
 ]
+
+# /health/ says only "ok" or "unavailable" to the world; each check's result only to a caller
+# sending `X-Health-Detail: <this token>` (ops, deploy gates). Empty: to nobody (logs only).
+HEALTH_DETAIL_TOKEN = env.str("HEALTH_DETAIL_TOKEN", default="")
 
 # Content-Security-Policy (django-csp): the shop's pages use no inline script or style.
 CONTENT_SECURITY_POLICY = {
@@ -299,7 +362,10 @@ MANAGERS = [("Shop staff", address) for address in env.list("SHOP_STAFF_EMAILS",
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "ecommerce.logs.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "ecommerce.logs.RequestIdFilter"},
+        "security_events": {"()": "ecommerce.security.SecurityEventsAsWarnings"},
+    },
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -319,12 +385,17 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": env.str("DJANGO_LOG_FORMAT", default="json"),
-            "filters": ["request_id"],
+            # security_events: Django's django.security.* events at WARNING, in one line.
+            "filters": ["request_id", "security_events"],
         }
     },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     # Django's own default sends these to a second console handler; let them reach the root once.
-    "loggers": {"django": {"handlers": [], "propagate": True}},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        # django-axes: a WARNING line per failed sign-in (and lockout); its INFO chatter is off.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # Metrics in CloudWatch's embedded metric format, in each request's access-log line (names in

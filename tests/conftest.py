@@ -1,6 +1,15 @@
 import pytest
 
+from ecommerce import health
 from tests.factories import UserFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's, and before it drops the test database: close the connection that
+    /health/'s checks keep on their own thread (ecommerce.health), which would prevent it."""
+    yield
+    health.close_connections()
 
 
 @pytest.fixture

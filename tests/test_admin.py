@@ -1,11 +1,13 @@
 """The admin, as staff use it every day."""
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from catalog.models import Category, Product, StockMovement
 from orders.models import Cart, Order
@@ -36,6 +38,17 @@ def populate(rows):
         item = OrderItemFactory(product=ProductFactory(category=categories[index]))
         CartItemFactory(product=item.product)
         ReviewFactory(product=item.product, user=item.order.user)
+        AccessAttempt.objects.create(
+            username=f"attempt{AccessAttempt.objects.count()}",
+            ip_address="203.0.113.7",
+            user_agent="test",
+            get_data="",
+            post_data="",
+            http_accept="",
+            path_info="/accounts/login/",
+            failures_since_start=1,
+            attempt_time=timezone.now(),
+        )
 
 
 @pytest.mark.parametrize("model", REGISTERED_MODELS, ids=lambda model: model._meta.label)
@@ -50,8 +63,8 @@ def test_every_changelist_loads_for_staff(staff_client, model):
 def test_every_add_page_loads_for_staff_unless_adding_is_not_allowed(staff_client, model):
     response = staff_client.get(admin_url(model, "add"))
     # Orders come only from checkout, reviews only from shoppers who bought the product, stock
-    # movements only from orders and the product's stock page.
-    expected = 403 if model in (Order, Review, StockMovement) else 200
+    # movements only from orders and the product's stock page, sign-in attempts from sign-ins.
+    expected = 403 if model in (Order, Review, StockMovement, AccessAttempt) else 200
     assert response.status_code == expected
 
 

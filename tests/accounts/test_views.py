@@ -32,17 +32,24 @@ def backends_with(environment):
 
 
 def test_with_keycloak_the_password_backend_is_off():
-    assert backends_with(KEYCLOAK) == ["accounts.oidc.KeycloakBackend"]
+    # django-axes' backend lets Keycloak's sign-ins through (accounts.lockout).
+    assert backends_with(KEYCLOAK) == [
+        "axes.backends.AxesStandaloneBackend",
+        "accounts.oidc.KeycloakBackend",
+    ]
 
 
 def test_the_break_glass_setting_turns_the_password_backend_back_on():
     backends = backends_with({**KEYCLOAK, "DJANGO_ADMIN_PASSWORD_LOGIN": "true"})
     assert "django.contrib.auth.backends.ModelBackend" in backends
+    # django-axes first, so a locked-out account is refused before its password is hashed.
+    assert backends[0] == "axes.backends.AxesStandaloneBackend"
 
 
 def test_without_keycloak_local_sign_in_stays():
     assert backends_with({"DJANGO_SECRET_KEY": "k" * 50}) == [
-        "django.contrib.auth.backends.ModelBackend"
+        "axes.backends.AxesStandaloneBackend",
+        "django.contrib.auth.backends.ModelBackend",
     ]
 
 
