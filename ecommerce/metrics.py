@@ -37,6 +37,7 @@ METRICS = {
     "ServerErrors": (COUNT, ("Route",)),
     "DbConnectionsOpened": (COUNT, ()),
     "DbConnectTime": (MILLISECONDS, ()),
+    "DbConnectionsReused": (COUNT, ()),
     "DbConnectionsBroken": (COUNT, ()),
     "DbConnectFailures": (COUNT, ()),
     "DbCredentialRefreshes": (COUNT, ()),

@@ -7,8 +7,8 @@ Every new connection reads `settings_dict`, so the refreshed credentials reach a
 connections of the process (this is why the shop uses persistent connections rather than
 Django's pool, which copies its settings once).
 
-Connections opened, their time to connect, failures and broken connections are counted in the
-request's metrics (ecommerce.metrics).
+Connections opened, their time to connect, failures, and kept connections reused or found broken
+are counted in the request's metrics (ecommerce.metrics).
 """
 
 import logging
@@ -75,10 +75,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return super().get_new_connection(self.get_connection_params())
 
     def close_if_health_check_failed(self):
-        checked = self.connection
+        """Django checks a kept connection once per request, before its first query: counted
+        as reused when it passes, as broken (then reopened) when it does not."""
+        checking = self.health_check_enabled and not self.health_check_done
+        kept = self.connection if checking else None
         super().close_if_health_check_failed()
-        if checked is not None and self.connection is None:
-            metrics.count("DbConnectionsBroken")
+        if kept is not None:
+            metrics.count(
+                "DbConnectionsReused" if self.connection is kept else "DbConnectionsBroken"
+            )
 
     def is_usable(self):
         """Django's check of a reused connection (CONN_HEALTH_CHECKS), with a deadline.

@@ -222,13 +222,17 @@ def test_a_new_database_connection_is_counted_with_its_time(access_log):
     client = Client()
     client.get("/")  # the connection is open and reused from here on
     access_log()
+    connection.health_check_done = False  # as at the start of a request (CONN_HEALTH_CHECKS)
     client.get("/")
-    assert "DbConnectionsOpened" not in values(only_line(access_log))
+    kept = values(only_line(access_log))
+    assert "DbConnectionsOpened" not in kept
+    assert kept["DbConnectionsReused"] == 1
 
     connection.close()
     client.get("/")
     found = emf(only_line(access_log))
     assert found["DbConnectionsOpened"] == ("Count", [[]], 1)
+    assert "DbConnectionsReused" not in found
     unit, dimensions, connect_ms = found["DbConnectTime"]
     assert (unit, dimensions) == ("Milliseconds", [[]])
     assert 0 < connect_ms < 5000
@@ -248,6 +252,7 @@ def test_a_connection_broken_while_idle_is_counted_and_reopened(access_log):
     found = values(only_line(access_log))
     assert found["DbConnectionsBroken"] == 1
     assert found["DbConnectionsOpened"] == 1
+    assert "DbConnectionsReused" not in found
 
 
 @pytest.mark.django_db(transaction=True)

@@ -63,7 +63,7 @@ locals {
         stacked = false
         stat    = "Sum"
         period  = 60
-        metrics = [for metric in ["DbConnectionsOpened", "DbConnectionsBroken", "DbConnectFailures", "DbCredentialRefreshes"] :
+        metrics = [for metric in ["DbConnectionsOpened", "DbConnectionsReused", "DbConnectionsBroken", "DbConnectFailures", "DbCredentialRefreshes"] :
         [local.ns, metric, { label = metric }]]
       }
     },
