@@ -11,7 +11,7 @@ REALM = json.loads((REPO_ROOT / "deploy/keycloak/realm-shop.json").read_text())
 
 
 def test_compose_runs_postgres_keycloak_migrations_and_the_shop():
-    assert set(COMPOSE["services"]) == {"postgres", "keycloak", "migrate", "shop"}
+    assert set(COMPOSE["services"]) == {"postgres", "keycloak", "mailpit", "migrate", "shop"}
     assert COMPOSE["services"]["shop"]["depends_on"]["migrate"] == {
         "condition": "service_completed_successfully"
     }
@@ -34,3 +34,12 @@ def test_the_shop_is_wired_with_the_realms_client_and_redirect_uri():
     published = COMPOSE["services"]["shop"]["ports"][0].split(":")[0]
     assert f"http://localhost:{published}/oidc/callback/" in client["redirectUris"]
     assert shop["DB_HOST"] == "postgres"
+
+
+def test_keycloak_and_the_shop_send_their_e_mails_to_the_mail_catcher():
+    """Registration needs a verified e-mail: without a server the realm's mail goes nowhere."""
+    keycloak = COMPOSE["services"]["keycloak"]["environment"]
+    assert REALM["smtpServer"]["host"].startswith("${KEYCLOAK_SMTP_HOST")
+    assert (keycloak["KEYCLOAK_SMTP_HOST"], keycloak["KEYCLOAK_SMTP_PORT"]) == ("mailpit", "1025")
+    assert COMPOSE["services"]["shop"]["environment"]["DJANGO_EMAIL_URL"] == "smtp://mailpit:1025"
+    assert ":" in COMPOSE["services"]["mailpit"]["image"]  # a pinned tag
