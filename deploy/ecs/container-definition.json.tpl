@@ -34,12 +34,15 @@
       {"name": "KEYCLOAK_REALM", "value": "${keycloak_realm}"},
       {"name": "OIDC_RP_CLIENT_ID", "value": "${oidc_client_id}"},
       {"name": "SHOP_STAFF_EMAILS", "value": "${staff_emails}"},
-      {"name": "METRICS_NAMESPACE", "value": "${metrics_namespace}"}
+      {"name": "METRICS_NAMESPACE", "value": "${metrics_namespace}"},
+      {"name": "DJANGO_DEFAULT_FROM_EMAIL", "value": "${from_email}"}
     ],
     "secrets": [
       {"name": "DJANGO_SECRET_KEY", "valueFrom": "${django_secret_key_arn}"},
       {"name": "OIDC_RP_CLIENT_SECRET", "valueFrom": "${oidc_client_secret_arn}"},
-      {"name": "REDIS_URL", "valueFrom": "${redis_url_arn}"}
+      {"name": "REDIS_URL", "valueFrom": "${redis_url_arn}"},
+      {"name": "DJANGO_EMAIL_URL", "valueFrom": "${email_url_arn}"},
+      {"name": "HEALTH_DETAIL_TOKEN", "valueFrom": "${health_detail_token_arn}"}
     ],
     "mountPoints": [
       {"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": false}

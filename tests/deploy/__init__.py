@@ -47,6 +47,13 @@ SAMPLE_VALUES = {
     "redis_url_arn": (
         "arn:aws:secretsmanager:eu-west-1:123456789012:secret:storefront/redis-url-MnOpQr"
     ),
+    "email_url_arn": (
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:storefront/shop-email-url-StUvWx"
+    ),
+    "from_email": "shop@shop.example.com",
+    "health_detail_token_arn": (
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:storefront/health-detail-token-YzAbCd"
+    ),
     "log_group": "/ecs/storefront",
     "staff_emails": "ops@example.com,owner@example.com",
     "metrics_namespace": "Storefront",

@@ -41,8 +41,16 @@ REQUIRED_ENVIRONMENT = {
     "DB_SSLMODE",
     "DB_SSLROOTCERT",
 }
-# REDIS_URL carries ElastiCache's auth token (rediss://:token@host:6379/0).
-SECRET_NAMES = {"DJANGO_SECRET_KEY", "OIDC_RP_CLIENT_SECRET", "REDIS_URL"}
+# REDIS_URL carries ElastiCache's auth token (rediss://:token@host:6379/0); DJANGO_EMAIL_URL the
+# SMTP relay's credentials (smtp+tls://user:password@email-smtp.<region>.amazonaws.com:587).
+# HEALTH_DETAIL_TOKEN opens /health/'s check details (X-Health-Detail).
+SECRET_NAMES = {
+    "DJANGO_SECRET_KEY",
+    "OIDC_RP_CLIENT_SECRET",
+    "REDIS_URL",
+    "DJANGO_EMAIL_URL",
+    "HEALTH_DETAIL_TOKEN",
+}
 # Names that hold a secret value and so belong in `secrets`, never in `environment`.
 SECRET_LOOKING = re.compile(r"SECRET_KEY|PASSWORD|CLIENT_SECRET|TOKEN|ACCESS_KEY")
 RDS_BUNDLE = "/etc/ssl/certs/rds-global-bundle.pem"
@@ -109,11 +117,23 @@ def test_metrics_namespace_is_passed_to_the_shop(container):
     assert not [name for name in env if name.startswith("OTEL_")]
 
 
+def test_shop_mails_through_the_smtp_url_secret_from_its_own_address(container):
+    """Without DJANGO_EMAIL_URL the shop's e-mails (order confirmations with full addresses)
+    would go to the console backend, i.e. CloudWatch Logs: the URL, credentials included, comes
+    from Secrets Manager, the sender is a plain variable."""
+    secrets = {item["name"]: item["valueFrom"] for item in container["secrets"]}
+    assert secrets["DJANGO_EMAIL_URL"] == SAMPLE_VALUES["email_url_arn"]
+    assert environment(container)["DJANGO_DEFAULT_FROM_EMAIL"] == SAMPLE_VALUES["from_email"]
+    assert "DJANGO_EMAIL_URL" not in environment(container)
+
+
 def test_secrets_come_from_secrets_manager_not_the_environment(container):
     secrets = {item["name"]: item["valueFrom"] for item in container["secrets"]}
     assert set(secrets) == SECRET_NAMES
     assert secrets["DJANGO_SECRET_KEY"] == SAMPLE_VALUES["django_secret_key_arn"]
     assert secrets["OIDC_RP_CLIENT_SECRET"] == SAMPLE_VALUES["oidc_client_secret_arn"]
+    assert secrets["DJANGO_EMAIL_URL"] == SAMPLE_VALUES["email_url_arn"]
+    assert secrets["HEALTH_DETAIL_TOKEN"] == SAMPLE_VALUES["health_detail_token_arn"]
 
     env = environment(container)
     assert not SECRET_NAMES & set(env)

@@ -214,7 +214,7 @@ def test_generated_secrets_never_enter_the_state(applied):
         for name in ("database", "keycloak-database", "backup-database", "keycloak-admin")
     ] + [
         secretsmanager.get_secret_value(SecretId=f"ecommerce/dev/{name}")["SecretString"]
-        for name in ("django-secret-key", "oidc-client-secret")
+        for name in ("django-secret-key", "oidc-client-secret", "health-detail-token")
     ]
     assert all(len(value) >= 32 for value in generated)
     assert [value for value in generated if value in state] == []
@@ -411,9 +411,12 @@ def test_shop_task_reads_the_variables_the_shop_reads(applied):
     assert environment["DJANGO_CSRF_TRUSTED_ORIGINS"] == f"https://{SHOP_HOST}"
     assert environment["KEYCLOAK_URL"] == f"https://{KEYCLOAK_HOST}"
     secrets = {item["name"]: item["valueFrom"] for item in shop["secrets"]}
-    assert set(secrets) == {"DJANGO_SECRET_KEY", "OIDC_RP_CLIENT_SECRET", "REDIS_URL"}
+    assert set(secrets) == {
+        "DJANGO_SECRET_KEY", "OIDC_RP_CLIENT_SECRET", "REDIS_URL", "DJANGO_EMAIL_URL",
+        "HEALTH_DETAIL_TOKEN",
+    }  # fmt: skip
     secretsmanager = applied.client("secretsmanager")
-    for name in ("DJANGO_SECRET_KEY", "OIDC_RP_CLIENT_SECRET"):
+    for name in ("DJANGO_SECRET_KEY", "OIDC_RP_CLIENT_SECRET", "HEALTH_DETAIL_TOKEN"):
         assert len(secretsmanager.get_secret_value(SecretId=secrets[name])["SecretString"]) >= 32
     # REDIS_URL gets its value with the replication group, which moto.tfvars switches off.
     assert secretsmanager.describe_secret(SecretId=secrets["REDIS_URL"])["Name"].endswith(
@@ -424,9 +427,27 @@ def test_shop_task_reads_the_variables_the_shop_reads(applied):
     assert [v["name"] for v in task["volumes"]] == ["tmp"]
 
 
+# What the operator puts into <prefix>/shop-email-url before the first deployment (RUNBOOK): SES
+# SMTP passwords hold "/" and "+", percent-encoded in the URL.
+EMAIL_PASSWORD = "BExample/smtp+Password"
+EMAIL_URL = (
+    "smtp+tls://AKIAEXAMPLE:BExample%2Fsmtp%2BPassword@email-smtp.us-east-1.amazonaws.com:587"
+)
+
+
+def put_email_url(applied) -> None:
+    """The RUNBOOK's step before the first deployment: the secret is created without a value."""
+    secretsmanager = applied.client("secretsmanager")
+    secret_id = applied.outputs["shop_email_url_secret_arn"]
+    if not secretsmanager.list_secret_version_ids(SecretId=secret_id)["Versions"]:
+        secretsmanager.put_secret_value(SecretId=secret_id, SecretString=EMAIL_URL)
+
+
 def resolved_environment(applied, definition: dict[str, Any]) -> dict[str, str]:
     """The container's environment as ECS would start it: `secrets` fetched and injected
-    (but REDIS_URL, which has no value without the replication group moto cannot run)."""
+    (but REDIS_URL, which has no value without the replication group moto cannot run), after
+    the operator has put the e-mail URL."""
+    put_email_url(applied)
     secretsmanager = applied.client("secretsmanager")
     values = {item["name"]: item["value"] for item in definition["environment"]}
     for item in definition.get("secrets", []):
@@ -802,6 +823,101 @@ def test_scheduler_role_runs_only_the_scheduled_tasks_in_this_cluster(applied):
     assert tag["Condition"] == {"StringEquals": {"ecs:CreateAction": "RunTask"}}
 
 
+def test_email_secret_is_created_empty_encrypted_and_readable_by_the_execution_role(applied):
+    secretsmanager = applied.client("secretsmanager")
+    secret = secretsmanager.describe_secret(SecretId=applied.outputs["shop_email_url_secret_arn"])
+    assert secret["Name"] == "ecommerce/dev/shop-email-url"
+    keycloak_smtp = secretsmanager.describe_secret(SecretId="ecommerce/dev/keycloak-smtp")
+    assert secret["KmsKeyId"] and secret["KmsKeyId"] == keycloak_smtp["KmsKeyId"]
+    execution_role = applied.task_definition()["executionRoleArn"]
+    assert secret["ARN"] in secrets_readable_by(applied, execution_role)
+
+
+def test_every_shop_task_mails_through_the_email_url_secret(applied):
+    """Web, one-off and scheduled tasks: the shop refuses to start in production without a real
+    e-mail backend, so each gets DJANGO_EMAIL_URL (and the sender), and the digest's settings
+    resolve to Django's SMTP backend on SES with TLS."""
+    secret_arn = applied.outputs["shop_email_url_secret_arn"]
+    families = (SHOP, f"{SHOP}-housekeeping", f"{SHOP}-low-stock-digest", f"{SHOP}-migrate",
+                f"{SHOP}-bootstrap")  # fmt: skip
+    for family in families:
+        definition = container(applied.task_definition(family))
+        secrets = {item["name"]: item["valueFrom"] for item in definition["secrets"]}
+        assert secrets["DJANGO_EMAIL_URL"] == secret_arn, family
+        environment = {item["name"]: item["value"] for item in definition["environment"]}
+        assert environment["DJANGO_DEFAULT_FROM_EMAIL"] == f"shop@{SHOP_HOST}", family
+    environment = resolved_environment(
+        applied, container(applied.task_definition(f"{SHOP}-low-stock-digest"))
+    )
+    environment.update(
+        {
+            **applied.moto.aws_env(),
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "ecommerce.settings",
+            "DB_SSLROOTCERT": "/dev/null",
+        }
+    )
+    script = (
+        "import json, django; django.setup(); from django.conf import settings as s;"
+        "print(json.dumps([s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS,"
+        " s.EMAIL_HOST_USER, s.EMAIL_HOST_PASSWORD, s.DEFAULT_FROM_EMAIL]))"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", script], cwd=PROJECT_ROOT, env=environment,
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr[-3000:]
+    assert json.loads(shown.stdout.strip().splitlines()[-1]) == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "email-smtp.us-east-1.amazonaws.com",
+        587,
+        True,
+        "AKIAEXAMPLE",
+        EMAIL_PASSWORD,
+        f"shop@{SHOP_HOST}",
+    ]
+
+
+def test_every_shop_task_gets_the_generated_health_detail_token(applied):
+    """/health/ shows details only with `X-Health-Detail: <HEALTH_DETAIL_TOKEN>`: one generated
+    secret for every task (the web tasks answer, ops read it), and the shop's settings hold it.
+    The ALB's health check cannot send a header; it probes /health/live/ (test below)."""
+    secretsmanager = applied.client("secretsmanager")
+    secret = secretsmanager.describe_secret(SecretId="ecommerce/dev/health-detail-token")
+    token = secretsmanager.get_secret_value(SecretId=secret["ARN"])["SecretString"]
+    assert len(token) >= 32 and token.isalnum()
+    for family in (SHOP, f"{SHOP}-housekeeping", f"{SHOP}-low-stock-digest", f"{SHOP}-migrate"):
+        definition = container(applied.task_definition(family))
+        secrets = {item["name"]: item["valueFrom"] for item in definition["secrets"]}
+        assert secrets["HEALTH_DETAIL_TOKEN"] == secret["ARN"], family
+    environment = resolved_environment(applied, container(applied.task_definition()))
+    environment.update(
+        {
+            **applied.moto.aws_env(),
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "ecommerce.settings",
+            "DB_SSLROOTCERT": "/dev/null",
+        }
+    )
+    script = (
+        "import django; django.setup(); from django.conf import settings;"
+        "print(settings.HEALTH_DETAIL_TOKEN)"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", script], cwd=PROJECT_ROOT, env=environment,
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr[-3000:]
+    assert shown.stdout.strip().splitlines()[-1] == token
+
+
+def test_tasks_may_reach_the_mail_relay_on_587(applied):
+    group_id = task_security_groups(applied)["shop"]
+    (group,) = applied.client("ec2").describe_security_groups(GroupIds=[group_id])["SecurityGroups"]
+    ports = {(p["FromPort"], p["ToPort"]) for p in group["IpPermissionsEgress"]}
+    assert (587, 587) in ports
+
+
 def test_staff_emails_reach_every_shop_task_and_become_djangos_managers(applied):
     for family in (SHOP, f"{SHOP}-housekeeping", f"{SHOP}-low-stock-digest", f"{SHOP}-migrate"):
         environment = {
@@ -893,6 +1009,104 @@ def test_load_balancer_serves_https_redirects_http_and_routes_by_host(applied, c
     assert attributes["access_logs.s3.enabled"] == "true"
     assert attributes["access_logs.s3.bucket"]
     assert int(attributes["idle_timeout.timeout_seconds"]) < 75  # below GUNICORN_KEEPALIVE
+
+
+# The shop's own body limits (settings: DJANGO_MAX_REQUEST_BODY_KB, DJANGO_MAX_UPLOAD_MB).
+BODY_LIMIT = 256 * 1024
+LARGE_BODY_LIMIT = 10 * 1024 * 1024
+MANAGED_GROUPS = {
+    "aws-common": "AWSManagedRulesCommonRuleSet",
+    "aws-known-bad-inputs": "AWSManagedRulesKnownBadInputsRuleSet",
+    "aws-ip-reputation": "AWSManagedRulesAmazonIpReputationList",
+    "aws-sqli": "AWSManagedRulesSQLiRuleSet",
+}
+
+
+def web_acl(applied) -> dict[str, Any]:
+    """The web ACL associated with the ALB (moto serves the rules as Terraform sent them)."""
+    (alb,) = applied.client("elbv2").describe_load_balancers()["LoadBalancers"]
+    wafv2 = applied.client("wafv2")
+    associated = wafv2.get_web_acl_for_resource(ResourceArn=alb["LoadBalancerArn"])["WebACL"]
+    return wafv2.get_web_acl(Name=associated["Name"], Scope="REGIONAL", Id=associated["Id"])[
+        "WebACL"
+    ]
+
+
+def content_length_regex(statement: dict[str, Any]) -> re.Pattern[str]:
+    match = statement["RegexMatchStatement"]
+    assert match["FieldToMatch"] == {"SingleHeader": {"Name": "content-length"}}
+    assert [t["Type"] for t in match["TextTransformations"]] == ["NONE"]
+    return re.compile(match["RegexString"])
+
+
+def matches_exactly_the_numbers_above(pattern: re.Pattern[str], limit: int) -> None:
+    for value in (0, 1, 9, limit // 10, limit - 1, limit):
+        assert not pattern.search(str(value)), (pattern.pattern, value)
+        assert not pattern.search("00" + str(value)), (pattern.pattern, value)
+    for value in (
+        limit + 1,
+        limit + 9,
+        limit + 1000,
+        int("9" * len(str(limit))),
+        limit * 10,
+        10**12,
+    ):
+        assert pattern.search(str(value)), (pattern.pattern, value)
+        assert pattern.search("00" + str(value)), (pattern.pattern, value)
+    assert not pattern.search(f"{limit + 1} ") and not pattern.search(f"-{limit + 1}")
+    # Every number near the limit.
+    for value in range(limit - 2000, limit + 2000):
+        assert bool(pattern.search(str(value))) == (value > limit), value
+
+
+def test_waf_on_the_load_balancer_limits_request_bodies_like_the_shop(applied):
+    """Item 6 at the edge: bodies above 10 MiB on every path and above 256 KiB outside /admin/
+    are refused with a 413 before they reach a task, by Content-Length (WAF sees only 8 KB of a
+    body behind an ALB); a chunked body over those 8 KB is refused too. moto stores the rule but
+    does not evaluate it: its logic is checked here on its parts."""
+    acl = web_acl(applied)
+    assert acl["Name"] == f"{NAME}-alb"
+    assert acl["DefaultAction"] == {"Allow": {}}
+    rules = {rule["Name"]: rule for rule in acl["Rules"]}
+    rule = rules["body-size-limit"]
+    assert rule["Priority"] == min(r["Priority"] for r in acl["Rules"])
+    assert rule["Action"] == {"Block": {"CustomResponse": {"ResponseCode": 413}}}
+    large, body, chunked = rule["Statement"]["OrStatement"]["Statements"]
+
+    matches_exactly_the_numbers_above(content_length_regex(large), LARGE_BODY_LIMIT)
+
+    over_body, outside_admin = body["AndStatement"]["Statements"]
+    matches_exactly_the_numbers_above(content_length_regex(over_body), BODY_LIMIT)
+    admin = outside_admin["NotStatement"]["Statement"]["ByteMatchStatement"]
+    assert admin["PositionalConstraint"] == "STARTS_WITH"
+    assert admin["FieldToMatch"] == {"UriPath": {}}
+    assert [t["Type"] for t in admin["TextTransformations"]] == ["NORMALIZE_PATH"]
+    search = admin["SearchString"]
+    assert (search.decode() if isinstance(search, bytes) else search) == "/admin/"
+
+    over_inspection, no_length = chunked["AndStatement"]["Statements"]
+    size = over_inspection["SizeConstraintStatement"]
+    assert size["ComparisonOperator"] == "GT" and size["Size"] == 8192
+    assert size["FieldToMatch"] == {"Body": {"OversizeHandling": "MATCH"}}
+    any_length = content_length_regex(no_length["NotStatement"]["Statement"])
+    assert any_length.search("0") and any_length.search("123") and not any_length.search("")
+
+
+def test_waf_runs_the_managed_rule_groups_in_block_mode_and_a_rate_limit(applied):
+    acl = web_acl(applied)
+    rules = {rule["Name"]: rule for rule in acl["Rules"]}
+    assert set(rules) == {"body-size-limit", "rate-limit-per-ip", *MANAGED_GROUPS}
+    for name, group in MANAGED_GROUPS.items():
+        statement = rules[name]["Statement"]["ManagedRuleGroupStatement"]
+        assert (statement["VendorName"], statement["Name"]) == ("AWS", group)
+        assert rules[name]["OverrideAction"] == {"None": {}}, name  # waf_managed_rules_action
+    common = rules["aws-common"]["Statement"]["ManagedRuleGroupStatement"]
+    (override,) = common["RuleActionOverrides"]
+    assert override == {"Name": "SizeRestrictions_BODY", "ActionToUse": {"Count": {}}}
+    rate = rules["rate-limit-per-ip"]
+    assert rate["Action"] == {"Block": {}}
+    assert rate["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
+    assert len({r["Priority"] for r in acl["Rules"]}) == len(acl["Rules"])
 
 
 def test_media_bucket_is_private_encrypted_versioned_and_behind_cloudfront(applied):

@@ -43,7 +43,9 @@ module "edge" {
   force_destroy_buckets   = var.force_destroy_buckets
   enable_cloudfront       = var.enable_cloudfront
   kms_key_arn             = module.kms.key_arn
-  log_retention_days      = var.log_retention_days
+
+  waf_managed_rules_action = var.waf_managed_rules_action
+  log_retention_days       = var.log_retention_days
 }
 
 module "rds" {
@@ -147,6 +149,7 @@ module "shop" {
   memory                 = var.shop_memory
 
   staff_emails              = var.shop_staff_emails
+  from_email                = var.shop_from_email
   enable_scheduled_tasks    = var.shop_enable_scheduled_tasks
   housekeeping_schedule     = var.shop_housekeeping_schedule
   low_stock_digest_schedule = var.shop_low_stock_digest_schedule

@@ -97,3 +97,8 @@ output "keycloak_smtp_secret_arn" {
   description = "Put the SMTP relay's credentials here as JSON {username, password} before Keycloak's first start (RUNBOOK)."
   value       = module.keycloak.smtp_secret_arn
 }
+
+output "shop_email_url_secret_arn" {
+  description = "Put the shop's SMTP URL (smtp+tls://USER:PASSWORD@email-smtp.<region>.amazonaws.com:587) here before the first deployment (RUNBOOK)."
+  value       = module.shop.email_url_secret_arn
+}

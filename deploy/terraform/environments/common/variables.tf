@@ -251,6 +251,12 @@ variable "shop_staff_emails" {
   default     = []
 }
 
+variable "shop_from_email" {
+  description = "Sender of the shop's e-mails (DJANGO_DEFAULT_FROM_EMAIL), a verified identity of the mail relay; null: shop@<shop_host_name>. The relay's SMTP URL goes into the secret <project>/<environment>/shop-email-url (RUNBOOK)."
+  type        = string
+  default     = null
+}
+
 variable "shop_enable_scheduled_tasks" {
   description = "Run the shop's scheduled tasks (daily housekeeping, low-stock digest) with EventBridge Scheduler."
   type        = bool
@@ -374,4 +380,10 @@ variable "shop_alarm_thresholds" {
     evaluation_periods           = optional(number)
   })
   default = {}
+}
+
+variable "waf_managed_rules_action" {
+  description = "What the WAF's AWS managed rule groups (Common, Known Bad Inputs, IP reputation, SQL injection) do with a matching request: \"block\" or \"count\" (only counted and logged, to try them on live traffic first)."
+  type        = string
+  default     = "block"
 }

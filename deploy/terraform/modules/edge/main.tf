@@ -327,11 +327,39 @@ resource "aws_route53_record" "alias" {
 # WAF (regional, on the ALB)
 # --------------------------------------------------------------------------------------------
 
+# Request-body limits at the edge, the same as the shop's own (it answers 413 above them):
+# waf_max_body_kb outside waf_large_body_path_prefix (/admin/, picture uploads), waf_max_large_body_mb
+# on every path. WAF sees at most the first 8 KB of a body behind an ALB (fixed), so a size
+# constraint on the body cannot tell 300 KB from 10 MB: the limits are checked on the
+# Content-Length header instead, with a regular expression matching the decimal numbers above
+# the limit (WAF compares no numbers). A body without Content-Length (chunked) cannot be sized
+# that way: it is blocked when it exceeds the 8 KB WAF inspects (size constraint on the body with
+# oversize_handling = "MATCH"); browsers and HTTP clients send Content-Length for forms and uploads.
+locals {
+  body_limits = {
+    body       = var.waf_max_body_kb * 1024
+    large_body = var.waf_max_large_body_mb * 1024 * 1024
+  }
+  # "^0*(?:<more digits>|<same digits, larger>)$": for each position, the limit's prefix, a larger
+  # digit, then any digits.
+  content_length_over = {
+    for key, limit in local.body_limits : key => format("^0*(?:[1-9][0-9]{%d,}|%s)$",
+      length(tostring(limit)),
+      join("|", [
+        for i, digit in split("", tostring(limit)) :
+        format("%s[%d-9][0-9]{%d}", substr(tostring(limit), 0, i), tonumber(digit) + 1, length(tostring(limit)) - i - 1)
+        if digit != "9"
+      ])
+    )
+  }
+}
+
 resource "aws_wafv2_web_acl" "alb" {
+  #checkov:skip=CKV_AWS_192:AWSManagedRulesKnownBadInputsRuleSet (Log4JRCE included) is in the ACL and blocks by default (waf_managed_rules_action = "block", checked in test_terraform_apply.py); checkov does not expand the dynamic override_action that lets an operator only count for a trial.
   count = var.enable_waf ? 1 : 0
 
   name        = "${var.name}-alb"
-  description = "Managed protections and a per-IP rate limit in front of the shop and Keycloak"
+  description = "Body size limits, managed protections and a per-IP rate limit in front of the shop and Keycloak"
   scope       = "REGIONAL"
 
   default_action {
@@ -339,17 +367,135 @@ resource "aws_wafv2_web_acl" "alb" {
   }
 
   rule {
+    name     = "body-size-limit"
+    priority = 5
+    action {
+      block {
+        custom_response {
+          response_code = 413
+        }
+      }
+    }
+    statement {
+      or_statement {
+        # Above the large limit, on every path.
+        statement {
+          regex_match_statement {
+            regex_string = local.content_length_over.large_body
+            field_to_match {
+              single_header {
+                name = "content-length"
+              }
+            }
+            text_transformation {
+              priority = 0
+              type     = "NONE"
+            }
+          }
+        }
+        # Above the normal limit, outside the large-body path (normalised: no /admin/../).
+        statement {
+          and_statement {
+            statement {
+              regex_match_statement {
+                regex_string = local.content_length_over.body
+                field_to_match {
+                  single_header {
+                    name = "content-length"
+                  }
+                }
+                text_transformation {
+                  priority = 0
+                  type     = "NONE"
+                }
+              }
+            }
+            statement {
+              not_statement {
+                statement {
+                  byte_match_statement {
+                    positional_constraint = "STARTS_WITH"
+                    search_string         = var.waf_large_body_path_prefix
+                    field_to_match {
+                      uri_path {}
+                    }
+                    text_transformation {
+                      priority = 0
+                      type     = "NORMALIZE_PATH"
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+        # No Content-Length (chunked) and more body than WAF inspects.
+        statement {
+          and_statement {
+            statement {
+              size_constraint_statement {
+                comparison_operator = "GT"
+                size                = 8192
+                field_to_match {
+                  body {
+                    oversize_handling = "MATCH"
+                  }
+                }
+                text_transformation {
+                  priority = 0
+                  type     = "NONE"
+                }
+              }
+            }
+            statement {
+              not_statement {
+                statement {
+                  regex_match_statement {
+                    regex_string = "^[0-9]+$"
+                    field_to_match {
+                      single_header {
+                        name = "content-length"
+                      }
+                    }
+                    text_transformation {
+                      priority = 0
+                      type     = "NONE"
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${var.name}-body-size-limit"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  rule {
     name     = "aws-common"
     priority = 10
     override_action {
-      none {}
+      dynamic "none" {
+        for_each = var.waf_managed_rules_action == "block" ? [1] : []
+        content {}
+      }
+      dynamic "count" {
+        for_each = var.waf_managed_rules_action == "count" ? [1] : []
+        content {}
+      }
     }
     statement {
       managed_rule_group_statement {
         vendor_name = "AWS"
         name        = "AWSManagedRulesCommonRuleSet"
         # Product images are uploaded through the Django admin: bodies larger than the rule's
-        # 8 KB limit are legitimate, so that one rule only counts.
+        # 8 KB limit are legitimate, so that one rule only counts (body-size-limit above
+        # enforces the shop's limits).
         rule_action_override {
           name = "SizeRestrictions_BODY"
           action_to_use {
@@ -369,7 +515,14 @@ resource "aws_wafv2_web_acl" "alb" {
     name     = "aws-known-bad-inputs"
     priority = 20
     override_action {
-      none {}
+      dynamic "none" {
+        for_each = var.waf_managed_rules_action == "block" ? [1] : []
+        content {}
+      }
+      dynamic "count" {
+        for_each = var.waf_managed_rules_action == "count" ? [1] : []
+        content {}
+      }
     }
     statement {
       managed_rule_group_statement {
@@ -388,7 +541,14 @@ resource "aws_wafv2_web_acl" "alb" {
     name     = "aws-ip-reputation"
     priority = 30
     override_action {
-      none {}
+      dynamic "none" {
+        for_each = var.waf_managed_rules_action == "block" ? [1] : []
+        content {}
+      }
+      dynamic "count" {
+        for_each = var.waf_managed_rules_action == "count" ? [1] : []
+        content {}
+      }
     }
     statement {
       managed_rule_group_statement {
@@ -407,7 +567,14 @@ resource "aws_wafv2_web_acl" "alb" {
     name     = "aws-sqli"
     priority = 40
     override_action {
-      none {}
+      dynamic "none" {
+        for_each = var.waf_managed_rules_action == "block" ? [1] : []
+        content {}
+      }
+      dynamic "count" {
+        for_each = var.waf_managed_rules_action == "count" ? [1] : []
+        content {}
+      }
     }
     statement {
       managed_rule_group_statement {

@@ -111,6 +111,50 @@ variable "waf_rate_limit" {
   }
 }
 
+variable "waf_managed_rules_action" {
+  description = "What the AWS managed rule groups do with a matching request: \"block\" (their own actions) or \"count\" (only counted and logged, to try them on live traffic first)."
+  type        = string
+  default     = "block"
+
+  validation {
+    condition     = contains(["block", "count"], var.waf_managed_rules_action)
+    error_message = "waf_managed_rules_action must be \"block\" or \"count\"."
+  }
+}
+
+variable "waf_max_body_kb" {
+  description = "Largest request body (KiB, by Content-Length) the WAF lets through outside waf_large_body_path_prefix; the shop's own limit (DJANGO_MAX_REQUEST_BODY_KB, 256)."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = var.waf_max_body_kb >= 8 && floor(var.waf_max_body_kb) == var.waf_max_body_kb
+    error_message = "waf_max_body_kb must be a whole number of at least 8 (WAF inspects 8 KB of a body)."
+  }
+}
+
+variable "waf_max_large_body_mb" {
+  description = "Largest request body (MiB, by Content-Length) the WAF lets through on any path (the admin's picture uploads); the shop's own limit (DJANGO_MAX_UPLOAD_MB, 10)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.waf_max_large_body_mb >= 1 && floor(var.waf_max_large_body_mb) == var.waf_max_large_body_mb
+    error_message = "waf_max_large_body_mb must be a whole number of at least 1."
+  }
+}
+
+variable "waf_large_body_path_prefix" {
+  description = "Path prefix where bodies up to waf_max_large_body_mb are let through (the Django admin's image forms; Keycloak's admin API is under /admin/ too)."
+  type        = string
+  default     = "/admin/"
+
+  validation {
+    condition     = startswith(var.waf_large_body_path_prefix, "/")
+    error_message = "waf_large_body_path_prefix must start with \"/\"."
+  }
+}
+
 variable "kms_key_arn" {
   description = "Customer-managed KMS key for the WAF log group (CloudWatch Logs). Not used for S3: ALB access logs require SSE-S3, and the media bucket uses SSE-S3 so CloudFront's OAC needs no KMS grant."
   type        = string

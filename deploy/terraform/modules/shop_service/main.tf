@@ -5,33 +5,37 @@ locals {
   partition     = data.aws_partition.current.partition
   secret_prefix = coalesce(var.secret_prefix, var.name)
   service_name  = "${var.name}-shop"
+  from_email    = var.from_email != null ? var.from_email : "shop@${var.host_name}"
   log_group     = "/ecs/${var.name}/shop"
   image         = var.image != null ? var.image : "${aws_ecr_repository.this.repository_url}:${var.image_tag != null ? var.image_tag : ""}"
 
   # THE container definition of the shop (deploy/ecs/container-definition.json.tpl), rendered once.
   web_container_definitions = templatefile("${path.module}/../../../ecs/container-definition.json.tpl", {
-    container_name         = var.container_name
-    image                  = local.image
-    allowed_hosts          = var.host_name
-    csrf_trusted_origins   = "https://${var.host_name}"
-    db_host                = var.db_host
-    db_port                = tostring(var.db_port)
-    db_name                = var.db_name
-    db_username            = var.db_username
-    aws_region             = var.aws_region
-    db_secret_name         = var.db_secret_name
-    db_replica_host        = var.db_replica_host != null ? var.db_replica_host : ""
-    media_bucket           = var.media_bucket_name
-    media_domain           = var.media_domain_name
-    keycloak_url           = var.keycloak_url
-    keycloak_realm         = var.keycloak_realm
-    oidc_client_id         = var.oidc_client_id
-    django_secret_key_arn  = aws_secretsmanager_secret.django_secret_key.arn
-    oidc_client_secret_arn = var.oidc_client_secret_arn
-    redis_url_arn          = var.redis_url_secret_arn
-    log_group              = aws_cloudwatch_log_group.this.name
-    staff_emails           = join(",", var.staff_emails)
-    metrics_namespace      = var.metrics_namespace
+    container_name          = var.container_name
+    image                   = local.image
+    allowed_hosts           = var.host_name
+    csrf_trusted_origins    = "https://${var.host_name}"
+    db_host                 = var.db_host
+    db_port                 = tostring(var.db_port)
+    db_name                 = var.db_name
+    db_username             = var.db_username
+    aws_region              = var.aws_region
+    db_secret_name          = var.db_secret_name
+    db_replica_host         = var.db_replica_host != null ? var.db_replica_host : ""
+    media_bucket            = var.media_bucket_name
+    media_domain            = var.media_domain_name
+    keycloak_url            = var.keycloak_url
+    keycloak_realm          = var.keycloak_realm
+    oidc_client_id          = var.oidc_client_id
+    django_secret_key_arn   = aws_secretsmanager_secret.django_secret_key.arn
+    oidc_client_secret_arn  = var.oidc_client_secret_arn
+    redis_url_arn           = var.redis_url_secret_arn
+    email_url_arn           = aws_secretsmanager_secret.email_url.arn
+    from_email              = local.from_email
+    health_detail_token_arn = aws_secretsmanager_secret.health_detail_token.arn
+    log_group               = aws_cloudwatch_log_group.this.name
+    staff_emails            = join(",", var.staff_emails)
+    metrics_namespace       = var.metrics_namespace
   })
 
   web_container = one(jsondecode(local.web_container_definitions))
@@ -125,6 +129,8 @@ locals {
     aws_secretsmanager_secret.django_secret_key.arn,
     var.oidc_client_secret_arn,
     var.redis_url_secret_arn,
+    aws_secretsmanager_secret.email_url.arn,
+    aws_secretsmanager_secret.health_detail_token.arn,
   ]
   bootstrap_secret_arns = distinct([
     var.bootstrap_secret_arns.master,
@@ -224,8 +230,47 @@ resource "aws_secretsmanager_secret_version" "django_secret_key" {
   secret_string_wo_version = 1
 }
 
+# HEALTH_DETAIL_TOKEN: /health/ shows its checks' details only to a request with
+# `X-Health-Detail: <token>` (ops, RUNBOOK); the ALB's health checks (/health/live/) need only
+# the status code and send no header.
+ephemeral "aws_secretsmanager_random_password" "health_detail_token" {
+  password_length     = 48
+  exclude_punctuation = true
+}
+
+resource "aws_secretsmanager_secret" "health_detail_token" {
+  #checkov:skip=CKV2_AWS_57:Only gates the detail of /health/ (no data, no write); rotated by hand with a redeployment (RUNBOOK), no rotation Lambda for so little.
+  name                    = "${local.secret_prefix}/health-detail-token"
+  description             = "Token of the X-Health-Detail header that shows /health/'s check details of ${var.name} (injected by ECS as HEALTH_DETAIL_TOKEN)"
+  kms_key_id              = var.kms_key_arn
+  recovery_window_in_days = var.secret_recovery_window_days
+
+  tags = { Name = "${local.secret_prefix}/health-detail-token" }
+}
+
+resource "aws_secretsmanager_secret_version" "health_detail_token" {
+  secret_id                = aws_secretsmanager_secret.health_detail_token.id
+  secret_string_wo         = ephemeral.aws_secretsmanager_random_password.health_detail_token.random_password
+  secret_string_wo_version = 1
+}
+
+# The shop's outgoing mail (order confirmations, the staff digest): DJANGO_EMAIL_URL, an SMTP URL
+# with the relay's credentials, e.g. smtp+tls://USER:PASSWORD@email-smtp.<region>.amazonaws.com:587
+# (Amazon SES SMTP credentials). Not generated, the relay issues them: an operator puts the
+# value before the first deployment (RUNBOOK); ECS does not start a task while the secret has
+# none, and the shop refuses to start in production without a real e-mail backend.
+resource "aws_secretsmanager_secret" "email_url" {
+  #checkov:skip=CKV2_AWS_57:The SMTP relay issues these credentials (SES derives them from an IAM key); they are rotated there and then put here by hand (RUNBOOK), which a rotation Lambda cannot do.
+  name                    = "${local.secret_prefix}/shop-email-url"
+  description             = "SMTP URL with credentials that the shop of ${var.name} sends its e-mails through (injected by ECS as DJANGO_EMAIL_URL), e.g. smtp+tls://USER:PASSWORD@email-smtp.${var.aws_region}.amazonaws.com:${var.email_smtp_port}"
+  kms_key_id              = var.kms_key_arn
+  recovery_window_in_days = var.secret_recovery_window_days
+
+  tags = { Name = "${local.secret_prefix}/shop-email-url" }
+}
+
 # --------------------------------------------------------------------------------------------
-# IAM: execution role (pull, logs, the three injected secrets), task roles
+# IAM: execution role (pull, logs, the five injected secrets), task roles
 # --------------------------------------------------------------------------------------------
 
 data "aws_iam_policy_document" "ecs_tasks_assume" {
@@ -250,7 +295,7 @@ data "aws_iam_policy_document" "ecs_tasks_assume" {
 
 resource "aws_iam_role" "execution" {
   name               = "${var.name}-shop-execution"
-  description        = "ECS agent of the shop tasks: pull the image, write logs, inject the three secrets"
+  description        = "ECS agent of the shop tasks: pull the image, write logs, inject the five secrets"
   assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
 
   tags = { Name = "${var.name}-shop-execution" }
@@ -472,6 +517,16 @@ resource "aws_vpc_security_group_egress_rule" "tasks_https" {
   ip_protocol       = "tcp"
   from_port         = 443
   to_port           = 443
+  cidr_ipv4         = "0.0.0.0/0"
+}
+
+resource "aws_vpc_security_group_egress_rule" "tasks_smtp" {
+  #checkov:skip=CKV_AWS_382:SMTP submission with STARTTLS to the mail relay (e.g. Amazon SES's endpoint) through the NAT gateway; its addresses are not fixed.
+  security_group_id = aws_security_group.tasks.id
+  description       = "SMTP submission (STARTTLS) to the mail relay"
+  ip_protocol       = "tcp"
+  from_port         = var.email_smtp_port
+  to_port           = var.email_smtp_port
   cidr_ipv4         = "0.0.0.0/0"
 }
 

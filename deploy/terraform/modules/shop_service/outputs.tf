@@ -98,7 +98,7 @@ output "bootstrap_task_role_arn" {
 }
 
 output "execution_role_arn" {
-  description = "ECS execution role (image pull, logs, the three injected secrets)."
+  description = "ECS execution role (image pull, logs, the five injected secrets)."
   value       = aws_iam_role.execution.arn
 }
 
@@ -115,4 +115,9 @@ output "schedule_group_name" {
 output "scheduler_role_arn" {
   description = "Role EventBridge Scheduler assumes to run the scheduled tasks (RunTask on their families in this cluster, PassRole of the execution and task roles), or null."
   value       = one(aws_iam_role.scheduler[*].arn)
+}
+
+output "email_url_secret_arn" {
+  description = "ARN of the secret <prefix>/shop-email-url (DJANGO_EMAIL_URL): put the SMTP URL there before the first deployment (RUNBOOK)."
+  value       = aws_secretsmanager_secret.email_url.arn
 }

@@ -432,3 +432,25 @@ variable "otel_service_name" {
   type        = string
   default     = "storefront"
 }
+
+variable "from_email" {
+  description = "Sender of the shop's e-mails (DJANGO_DEFAULT_FROM_EMAIL, also SERVER_EMAIL), a verified identity of the mail relay; null: shop@<host_name>."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.from_email == null || can(regex("^[^@,\\s]+@[^@,\\s]+\\.[^@,\\s]+$", coalesce(var.from_email, "x@y.z")))
+    error_message = "from_email must be a plain e-mail address (no name)."
+  }
+}
+
+variable "email_smtp_port" {
+  description = "Port of the mail relay in the shop-email-url secret (submission with STARTTLS: 587, or 2587 on SES); the tasks' security group lets it out."
+  type        = number
+  default     = 587
+
+  validation {
+    condition     = contains([25, 587, 2587], var.email_smtp_port)
+    error_message = "email_smtp_port must be a STARTTLS submission port: 587, 2587 or 25."
+  }
+}
