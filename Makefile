@@ -89,6 +89,20 @@ faults: $(VENV)/.dev
 
 ci: test check lint
 
+# Known vulnerabilities in the pinned packages and what they pull in (pip-audit against PyPI's
+# advisory data). Needs the network, so it is in neither `make test` nor CI. --strict: a package
+# it could not look up is a failure, not a silent "No known vulnerabilities found".
+.PHONY: audit
+audit: $(VENV)/.dev
+	@errors="$$(mktemp)"; \
+	if $(BIN)/pip-audit --strict --progress-spinner off \
+		-r requirements.txt -r requirements-dev.txt 2>"$$errors"; then rm -f "$$errors"; \
+	elif grep -qE "could not be audited|ConnectionError|NameResolution|Max retries" "$$errors"; then \
+		rm -f "$$errors"; \
+		echo "make audit: no advisory database reachable (PyPI's vulnerability data); run it where pypi.org answers." >&2; \
+		exit 2; \
+	else cat "$$errors" >&2; rm -f "$$errors"; exit 1; fi
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles $(AXE)/node_modules
 

@@ -26,7 +26,12 @@ SIGN_IN_REASONS = {
 }
 
 
+# Django's form views also take PUT as a POST; the shop's forms are only ever POSTed.
+FORM_METHODS = ["get", "post", "head", "options"]
+
+
 class LoginView(auth_views.LoginView):
+    http_method_names = FORM_METHODS
     template_name = "accounts/login.html"
     form_class = EmailAuthenticationForm
 
@@ -97,6 +102,7 @@ def keycloak_account_url() -> str:
 class SignUpView(auth_views.RedirectURLMixin, FormView):
     """A local account, signed in at once; then back to `next` (same site only) or home."""
 
+    http_method_names = FORM_METHODS
     template_name = "accounts/signup.html"
     form_class = SignUpForm
 
@@ -135,6 +141,7 @@ class LocalPasswordsOnly:
     """
 
     oidc_redirect = None
+    http_method_names = FORM_METHODS
 
     def dispatch(self, request, *args, **kwargs):
         if settings.OIDC_ENABLED:

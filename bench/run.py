@@ -187,6 +187,8 @@ def shop_env(database_url: str, work_dir: Path, overrides: dict[str, str]) -> di
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_STATIC_ROOT": str(work_dir / "static"),
         "DJANGO_MEDIA_ROOT": str(work_dir / "media"),
+        # Plain HTTP to gunicorn, without the ALB's X-Forwarded-Proto: https.
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
         # Confirmation e-mails are rendered and handed to a backend that drops them (no SMTP).
         "DJANGO_EMAIL_URL": "dummymail://",
         # A few bench shoppers place thousands of orders an hour; a real account may not.

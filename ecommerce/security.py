@@ -6,6 +6,8 @@ import ipaddress
 import logging
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpResponse
 
 
 def client_ip(request) -> str | None:
@@ -92,3 +94,56 @@ class SecurityEventsAsWarnings:
             record.levelno, record.levelname = logging.WARNING, "WARNING"
             record.exc_info = record.exc_text = None
         return True
+
+
+class RequestBodyLimit:
+    """Refuse an oversized request from its Content-Length, before anything reads the body: a
+    413 above MAX_REQUEST_BODY_BYTES, or MAX_ADMIN_REQUEST_BODY_BYTES under /admin/ (the only
+    forms that take files: product pictures).
+
+    Django's own limits do not cover this: DATA_UPLOAD_MAX_MEMORY_SIZE leaves files out, and
+    FILE_UPLOAD_MAX_MEMORY_SIZE only chooses memory or a temporary file, so any POST URL would
+    otherwise read and store a file of any size before its view (or the CSRF check) refused it.
+
+    A body sent chunked, without Content-Length, is refused too (411): Django reads such a body
+    as empty anyway, so no form of the shop could use it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+            return _plain("Send the request with a Content-Length header.\n", 411)
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return _plain("The Content-Length header is not a number.\n", 400)
+        admin = request.path_info.startswith("/admin/")
+        limit = settings.MAX_ADMIN_REQUEST_BODY_BYTES if admin else settings.MAX_REQUEST_BODY_BYTES
+        if length > limit:
+            logging.getLogger("django.security.RequestBodyTooLarge").warning(
+                "Request body of %d bytes refused (limit %d) on %s", length, limit, request.path
+            )
+            return _plain(f"Request too large: at most {limit // 1024:,} KB here.\n", 413)
+        return self.get_response(request)
+
+
+def _plain(text, status):
+    return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
+
+
+CONSOLE_EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+
+def refuse_console_email() -> None:
+    """Stop a production server (DEBUG off) whose e-mail would be printed to the log: order
+    confirmations carry names and addresses, and the log goes to CloudWatch. Called by
+    ecommerce/wsgi.py, so gunicorn refuses to start; DJANGO_ALLOW_CONSOLE_EMAIL=true is the
+    deliberate opt-out (a demo without a mail server)."""
+    if settings.EMAIL_BACKEND == CONSOLE_EMAIL_BACKEND and not settings.ALLOW_CONSOLE_EMAIL:
+        raise ImproperlyConfigured(
+            "E-mail would be printed to the log: set DJANGO_EMAIL_URL to a mail server, e.g. "
+            "Amazon SES over SMTP: smtp+tls://USER:PASSWORD@email-smtp.REGION.amazonaws.com:587 "
+            "(or DJANGO_ALLOW_CONSOLE_EMAIL=true to print it deliberately)."
+        )

@@ -67,6 +67,8 @@ MIDDLEWARE = [
     # First, so the load balancer's probes skip host validation, sessions and cookies.
     "ecommerce.health.HealthCheckMiddleware",
     "ecommerce.logs.RequestLogMiddleware",
+    # Before anything reads the body: an oversized upload is refused from its Content-Length.
+    "ecommerce.security.RequestBodyLimit",
     "django.middleware.security.SecurityMiddleware",
     "ecommerce.security.PermissionsPolicy",
     # Outside sessions and authentication, so it sees what they did to the response.
@@ -289,9 +291,11 @@ STORAGES = {
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
-# Off by default because the ALB's HTTP listener redirects to HTTPS; the container definition
-# turns it on as well. Health probes are answered before this redirect.
-SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+# Plain HTTP is redirected to HTTPS outside local debugging (the ALB's HTTP listener does it
+# too; X-Forwarded-Proto above says which a request was). The ALB's and ECS's health probes
+# speak plain HTTP: ecommerce.health answers them before this middleware, and they are exempt.
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^health/live/$"]
 # Browsers honour HSTS only over HTTPS, so a year by default is safe outside local debugging.
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
@@ -313,6 +317,10 @@ PERMISSIONS_POLICY = {
     "serial": [],
     "usb": [],
 }
+# Largest request body (ecommerce.security.RequestBodyLimit, a 413 above): the admin's, whose
+# product picture forms are the only ones taking files, and every other URL's.
+MAX_ADMIN_REQUEST_BODY_BYTES = env.int("DJANGO_MAX_UPLOAD_MB", default=10) * 1024 * 1024
+MAX_REQUEST_BODY_BYTES = env.int("DJANGO_MAX_REQUEST_BODY_KB", default=256) * 1024
 # Staff sessions end after this long without a request (shoppers': SESSION_COOKIE_AGE, 2 weeks).
 STAFF_SESSION_IDLE_TIMEOUT = 60 * env.int("DJANGO_STAFF_SESSION_IDLE_MINUTES", default=30)
 SILENCED_SYSTEM_CHECKS = [
@@ -350,6 +358,10 @@ globals().update(
     }
 )
 EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=10)
+# Order e-mails carry names and addresses: with DEBUG off, printing them would put them in the
+# logs (CloudWatch), so gunicorn refuses to start on the console backend
+# (ecommerce.security.refuse_console_email) unless this deliberate opt-out is set.
+ALLOW_CONSOLE_EMAIL = DEBUG or env.bool("DJANGO_ALLOW_CONSOLE_EMAIL", default=False)
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="shop@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Who gets the staff e-mails (the low-stock digest): comma-separated addresses.

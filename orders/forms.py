@@ -10,6 +10,10 @@ QUANTITY_ERRORS = {
     "max_value": f"The quantity can be at most {MAX_QUANTITY}.",
 }
 
+CHECKOUT_EXPIRED = (
+    "This checkout form has expired; please check the details and place your order again."
+)
+
 
 class QuantityForm(forms.Form):
     """A whole number of units; the service then checks it against the stock on hand."""
@@ -54,6 +58,8 @@ class CheckoutForm(forms.Form):
     save_address = forms.BooleanField(
         label="Save this address to my account", required=False, initial=True
     )
+    # Missing or not a UUID: a page from before tokens, or altered; CheckoutView says so
+    # (CHECKOUT_EXPIRED) and shows the form again with a fresh one.
     checkout_token = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args, addresses, **kwargs):

@@ -5,20 +5,25 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.functional import cached_property
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.generic import DetailView, FormView, ListView
 
 from catalog.models import Product
 
 from . import services
 from .carts import current_cart, summarize_current_cart
-from .forms import AddressForm, CheckoutForm, QuantityForm
+from .forms import CHECKOUT_EXPIRED, AddressForm, CheckoutForm, QuantityForm
 from .models import Address, Order
 
 SESSION_CHECKOUT_TOKEN = "checkout_token"  # noqa: S105 (a session key's name, not a secret)
 
 
-def cart_detail(request, *, status=200):
+@require_safe
+def cart_detail(request):
+    return _cart_page(request, status=200)
+
+
+def _cart_page(request, *, status):
     """The cart page; also the answer to a refused cart change, with the reason as a message."""
     context = {"cart": summarize_current_cart(request)}
     return render(request, "orders/cart_detail.html", context, status=status)
@@ -26,7 +31,7 @@ def cart_detail(request, *, status=200):
 
 def _refuse(request, message, *, status):
     messages.error(request, f"{message} Your cart is unchanged.")
-    return cart_detail(request, status=status)
+    return _cart_page(request, status=status)
 
 
 def _invalid_quantity(request, form):
@@ -79,6 +84,8 @@ def cart_remove(request, product_id):
 class CheckoutView(LoginRequiredMixin, FormView):
     template_name = "orders/checkout.html"
     form_class = CheckoutForm
+    # Not FormView's PUT, which it treats as a POST.
+    http_method_names = ["get", "post", "head", "options"]
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and request.method == "GET" and not self.cart.items:
@@ -92,15 +99,14 @@ class CheckoutView(LoginRequiredMixin, FormView):
         the cart itself, under lock (services.place_order)."""
         return summarize_current_cart(self.request)
 
-    def checkout_token(self):
+    def checkout_token(self, *, shown=None):
         """One token per checkout, kept in the session so every tab shows the same one; a new
-        one once an order has used it. Checked when the form is shown, so that placing the
-        order need not write the session."""
+        one once an order has used it. Checked when the form is `shown` (a GET), so that
+        placing the order need not write the session."""
         session, user = self.request.session, self.request.user
         token = session.get(SESSION_CHECKOUT_TOKEN)
-        if token is None or (
-            self.request.method == "GET" and Order.objects.placed_with(user, token).exists()
-        ):
+        shown = self.request.method == "GET" if shown is None else shown
+        if token is None or (shown and Order.objects.placed_with(user, token).exists()):
             token = session[SESSION_CHECKOUT_TOKEN] = str(uuid.uuid4())
         return token
 
@@ -127,6 +133,11 @@ class CheckoutView(LoginRequiredMixin, FormView):
         return super().get_context_data(cart=self.cart, address_form=self.address_form, **kwargs)
 
     def form_invalid(self, form):
+        if "checkout_token" in form.errors:
+            # The hidden token is missing or altered: say so, with a token that works.
+            form.data = form.data.copy()
+            form.data["checkout_token"] = self.checkout_token(shown=True)
+            form.add_error(None, CHECKOUT_EXPIRED)
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
     def form_valid(self, form):

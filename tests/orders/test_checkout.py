@@ -384,3 +384,25 @@ def test_an_account_places_at_most_the_hourly_limit_of_orders(checkout_client, s
     lamp.refresh_from_db()
     assert lamp.stock == 5
     assert CartItem.objects.filter(cart__user=user, product=lamp).exists()  # the cart is kept
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("token", [None, "", "not-a-token"])
+def test_an_expired_checkout_form_says_so_and_can_be_sent_again(checkout_client, token):
+    client, user = checkout_client
+    cart_of(user, (ProductFactory(stock=5), 1))
+    form = dict(CHECKOUT_FORM) if token is None else {**CHECKOUT_FORM, "checkout_token": token}
+
+    response = client.post(reverse("orders:checkout"), form)
+
+    assert response.status_code == 400
+    assert "This checkout form has expired" in response.content.decode()
+    assert not Order.objects.exists()
+    fresh = response.context["form"]["checkout_token"].value()
+    assert str(uuid.UUID(fresh)) == fresh
+    assert f'name="checkout_token" value="{fresh}"' in response.content.decode()
+
+    again = client.post(reverse("orders:checkout"), {**CHECKOUT_FORM, "checkout_token": fresh})
+
+    assert again.status_code == 302
+    assert again.url == Order.objects.get(user=user).get_absolute_url()

@@ -56,6 +56,10 @@ def app_env(**variables: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "ecommerce.settings",
         "DJANGO_SECRET_KEY": SECRET_KEY,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # Plain HTTP to gunicorn, without the ALB's X-Forwarded-Proto: https.
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        # A production server refuses to print e-mail to the log; this drops it.
+        "DJANGO_EMAIL_URL": "dummymail://",
         "PYTHONUNBUFFERED": "1",
         **variables,
     }

@@ -33,6 +33,10 @@ def production_env(static_root: Path, **variables: str) -> dict[str, str]:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_STATIC_ROOT": str(static_root),
+        # Tests speak plain HTTP to gunicorn, without the ALB's X-Forwarded-Proto: https.
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        # A production server refuses to print e-mail to the log; these drop it.
+        "DJANGO_EMAIL_URL": "dummymail://",
         **variables,
     }
 
