@@ -50,7 +50,8 @@ def database_config(env: environ.Env, *, sqlite_path: Path) -> dict:
 
     if config["ENGINE"] == POSTGRES_ENGINE:
         config["OPTIONS"] = _postgres_options(env, config.get("OPTIONS", {}))
-        # Persistent connections, checked before reuse (see the README, "Database connections").
+        # Persistent connections, checked before reuse (docs/configuration.md: "Database
+        # connections").
         config["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
         config["CONN_HEALTH_CHECKS"] = True
     return config

@@ -1,7 +1,7 @@
 """Settings for the storefront, in one module, driven by environment variables.
 
 With nothing set the shop runs on SQLite with local sign-in; `make run` turns DEBUG on and
-supplies a local secret key. Every variable read here is documented in the README.
+supplies a local secret key. Every variable read here is documented in docs/configuration.md.
 """
 
 import secrets
@@ -112,7 +112,7 @@ TEMPLATES = [
 
 # --- Database ---------------------------------------------------------------------------------
 # DATABASE_URL, or the DB_* variables of the deployment documents, or SQLite for local use.
-# Persistent connections with health checks rather than Django's pool: see the README.
+# Persistent connections with health checks rather than Django's pool: docs/configuration.md.
 
 DATABASES = {"default": database_config(env, sqlite_path=BASE_DIR / "db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

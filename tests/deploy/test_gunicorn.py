@@ -204,14 +204,14 @@ def documented_defaults(text: str, row: re.Pattern[str]) -> dict[str, str]:
 
 
 def test_documented_defaults_are_the_real_ones():
-    """The config's docstring and the README's configuration table give each variable's default:
+    """The config's docstring and docs/configuration.md give each variable's default:
     they say what gunicorn.conf.py does with no variable set."""
     config = load_gunicorn_config()
     docstring = documented_defaults(
         GUNICORN_CONFIG.read_text(), re.compile(r"^ {4}(PORT|GUNICORN_\w+) +(\S+) ", re.M)
     )
     readme = documented_defaults(
-        (REPO_ROOT / "README.md").read_text(),
+        (REPO_ROOT / "docs" / "configuration.md").read_text(),
         re.compile(r"^\| `(PORT|GUNICORN_\w+)` \| ([^|]+) \|", re.M),
     )
     assert set(docstring) == set(readme) == set(GUNICORN_VARIABLES)
