@@ -165,7 +165,7 @@ class ShippingDetails:
     phone: str = ""
 
     @classmethod
-    def to_address(cls, address: Address, *, email: str) -> "ShippingDetails":
+    def from_address(cls, address: Address, *, email: str) -> "ShippingDetails":
         return cls(email=email, **{field: getattr(address, field) for field in ADDRESS_FIELDS})
 
 

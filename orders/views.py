@@ -150,7 +150,7 @@ class CheckoutView(LoginRequiredMixin, FormView):
             form.add_error(None, "Your account has no e-mail address to confirm the order to.")
             return self.form_invalid(form)
         if saved_address is not None:
-            shipping = services.ShippingDetails.to_address(saved_address, email=email)
+            shipping = services.ShippingDetails.from_address(saved_address, email=email)
         else:
             shipping = services.ShippingDetails(email=email, **self.address_form.cleaned_data)
         try:
